@@ -1,0 +1,206 @@
+"""The `corpus` command line. A user mistake is one sentence on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from corpus.errors import UserError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def _store(args):
+    from corpus.store import Store
+
+    return Store(args.store or os.environ.get("CORPUS_STORE") or "store")
+
+
+def _table(rows: list[dict], title: str | None = None) -> Table:
+    table = Table(title=title, show_edge=False, header_style="bold")
+    for key in rows[0] if rows else []:
+        table.add_column(escape(key), justify="right" if isinstance(rows[0][key], (int, float)) else "left")
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else escape(str(v)) for v in row.values()))
+    return table
+
+
+def _progress_ui():
+    """A rich progress bar over tasks, with a live document count; returns (context, callback)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("tasks · {task.fields[docs]:,} docs"), TimeElapsedColumn(), console=err,
+                   transient=False)
+    task = bar.add_task("processing", total=None, docs=0)
+
+    def update(docs: int, tasks_done: int, tasks: int):
+        bar.update(task, completed=tasks_done, total=tasks, docs=docs)
+
+    return bar, update
+
+
+def cmd_run(args) -> int:
+    from corpus.config import load_config
+    from corpus.runner import run_pipeline
+
+    config = load_config(args.pipeline)
+    store = _store(args)
+    bar, update = _progress_ui()
+    with bar:
+        result = run_pipeline(config, store, progress=update, status=lambda m: bar.console.log(m))
+    m = result.manifest
+    if not result.published:
+        err.print(f"inputs and config unchanged since {result.ref}: nothing new published")
+    else:
+        t = m["totals"]
+        err.print(f"published {result.ref} in {store.path(result.ref)}: kept {t['docs_kept']:,} of "
+                  f"{t['docs_in']:,} documents ({t['docs_quarantined']:,} quarantined), "
+                  f"{t['tokens_kept']:,} tokens")
+        for w in m["warnings"]:
+            err.print(f"[yellow]warning:[/] {w}")
+    print(result.ref)
+    return 0
+
+
+def cmd_ls(args) -> int:
+    from corpus.store_queries import versions_table
+
+    store = _store(args)
+    if args.dataset and not store.versions(args.dataset):
+        raise UserError(f"no dataset '{args.dataset}' in the store {store.root}")
+    rows = versions_table(store, args.dataset)
+    if not rows:
+        err.print(f"the store {store.root} holds no datasets yet")
+        return 0
+    out.print(_table(rows))
+    return 0
+
+
+def cmd_show(args) -> int:
+    store = _store(args)
+    ref = store.resolve(args.version)
+    m = store.manifest(ref)
+    t = m["totals"]
+    out.print(f"[bold]{ref}[/]  created {m['created_at']}  parent {m['parent'] or '-'}")
+    out.print(f"path      {store.path(ref)}")
+    out.print(f"inputs    {len(m['inputs']['files'])} files under {m['inputs']['root']}")
+    out.print(f"config    {m['config_hash']}    content {m['content_hash']}")
+    out.print(f"code      corpusmill {m['code_version']['corpusmill']} ({m['code_version']['git_commit'] or 'no git'})")
+    out.print(f"kept      {t['docs_kept']:,} of {t['docs_in']:,} documents, {t['tokens_kept']:,} tokens "
+              f"({t['token_estimate']} estimate)")
+    rows = [{"step": s["name"], "docs in": s["docs_in"], "removed": s["docs_in"] - s["docs_out"],
+             "docs out": s["docs_out"], "tokens in": s["tokens_in"], "tokens out": s["tokens_out"]}
+            for s in m["steps"]]
+    out.print(_table(rows, "funnel"))
+    for w in m["warnings"]:
+        out.print(f"[yellow]warning:[/] {w}")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from corpus.store_queries import diff
+
+    store = _store(args)
+    d = diff(store, store.resolve(args.a), store.resolve(args.b))
+    out.print(f"[bold]{d['a']} → {d['b']}[/]: documents {d['docs_a']:,} → {d['docs_b']:,}, "
+              f"tokens {d['tokens_a']:,} → {d['tokens_b']:,}"
+              + ("  (same content)" if d["same_content"] else ""))
+    if d["removed"]:
+        out.print(_table(d["removed"], f"removed from {d['a']}"))
+    if d["added"]:
+        out.print(_table(d["added"], f"added in {d['b']}"))
+    out.print(f"in both: {d['unchanged']:,} unchanged, {d['text_changed']:,} with changed text")
+    if d["config_changes"]:
+        rows = [{"config key": k, d["a"]: str(a), d["b"]: str(b)} for k, a, b in d["config_changes"]]
+        out.print(_table(rows, "config changes"))
+    return 0
+
+
+def cmd_why(args) -> int:
+    from corpus.store_queries import why
+
+    store = _store(args)
+    ref = store.resolve(args.version)
+    rows = why(store, ref, args.doc_id)
+    if not rows:
+        raise UserError(f"no document with id '{args.doc_id}' in the input of {ref} "
+                        "(records that could not be parsed have the id FILE:LINE or FILE#ROW)")
+    for row in rows:
+        verdict = "[green]kept[/]" if row["kept"] else f"[red]removed by {row['removed_by']}[/]"
+        out.print(f"[bold]{row['id']}[/] in {ref}: {verdict}")
+        out.print(f"  source {row['source']}  ({row['n_chars']:,} chars, {row['n_tokens']:,} tokens)")
+        for name, what in row["path"]:
+            out.print(f"  {name:<20} {what}")
+        signals = {k: row[k] for k in ("lang", "lang_score", "quality_score", "dup_cluster") if row[k] is not None}
+        if row["pii_found"]:
+            signals["pii_found"] = {k: v for k, v in row["pii_found"].items() if v}
+        if signals:
+            out.print(f"  signals {signals}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from corpus.demo import run_demo
+
+    run_demo(Path(args.out), console=err)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="corpus", description="Raw domain text to versioned Parquet datasets.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    store_opt = argparse.ArgumentParser(add_help=False)
+    store_opt.add_argument("--store", help="store folder (default: $CORPUS_STORE, else ./store)")
+
+    p = sub.add_parser("run", parents=[store_opt], help="process raw input into the next version")
+    p.add_argument("pipeline", help="pipeline YAML file")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("ls", parents=[store_opt], help="list datasets and versions")
+    p.add_argument("dataset", nargs="?")
+    p.set_defaults(func=cmd_ls)
+    p = sub.add_parser("show", parents=[store_opt], help="one version's manifest and funnel")
+    p.add_argument("version", metavar="DATASET@vN")
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("diff", parents=[store_opt], help="what changed between two versions, and why")
+    p.add_argument("a", metavar="DATASET@vA")
+    p.add_argument("b", metavar="DATASET@vB")
+    p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("why", parents=[store_opt], help="one document's path through the steps")
+    p.add_argument("version", metavar="DATASET@vN")
+    p.add_argument("doc_id", metavar="DOC_ID")
+    p.set_defaults(func=cmd_why)
+    p = sub.add_parser("demo", help="the whole job on a built-in sample (no network)")
+    p.add_argument("--out", default="corpus-demo", help="folder for the sample input and store (default ./corpus-demo)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from corpus.runner import RunFailed
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as e:
+        err.print(f"[red]error:[/] {e}")
+        return 2
+    except RunFailed as e:
+        err.print(f"[red]run failed, nothing published:[/] {e}")
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing published")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

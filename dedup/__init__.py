@@ -1,0 +1,1 @@
+"""dedup: see ../shared/DESIGN.md; its steps register in corpus/step_registry.py."""

@@ -1,0 +1,1 @@
+"""filters: see ../shared/DESIGN.md; its steps register in corpus/step_registry.py."""

@@ -1,0 +1,1 @@
+"""training: see ../shared/DESIGN.md; its steps register in corpus/step_registry.py."""
