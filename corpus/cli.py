@@ -14,7 +14,7 @@ from rich.table import Table
 from corpus.errors import UserError
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _store(args):
@@ -32,19 +32,31 @@ def _table(rows: list[dict], title: str | None = None) -> Table:
     return table
 
 
-def _progress_ui():
-    """A rich progress bar over tasks, with a live document count; returns (context, callback)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+class RunProgress:
+    """A rich bar over tasks with a live document count; shown from the first update on."""
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("tasks · {task.fields[docs]:,} docs"), TimeElapsedColumn(), console=err,
-                   transient=False)
-    task = bar.add_task("processing", total=None, docs=0)
+    def __init__(self):
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                                   TimeElapsedColumn)
 
-    def update(docs: int, tasks_done: int, tasks: int):
-        bar.update(task, completed=tasks_done, total=tasks, docs=docs)
+        self.bar = Progress(SpinnerColumn(), TextColumn("processing"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("tasks · {task.fields[docs]:,} docs"), TimeElapsedColumn(), console=err)
+        self.task = None
 
-    return bar, update
+    def __call__(self, docs: int, tasks_done: int, tasks: int):
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("processing", total=tasks, docs=0)
+        self.bar.update(self.task, completed=tasks_done, total=tasks, docs=docs)
+
+    def status(self, message: str):
+        (self.bar.console if self.task is not None else err).log(message)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.stop()
 
 
 def cmd_run(args) -> int:
@@ -53,9 +65,8 @@ def cmd_run(args) -> int:
 
     config = load_config(args.pipeline)
     store = _store(args)
-    bar, update = _progress_ui()
-    with bar:
-        result = run_pipeline(config, store, progress=update, status=lambda m: bar.console.log(m))
+    with RunProgress() as progress:
+        result = run_pipeline(config, store, progress=progress, status=progress.status)
     m = result.manifest
     if not result.published:
         err.print(f"inputs and config unchanged since {result.ref}: nothing new published")

@@ -22,6 +22,7 @@ from corpus.errors import UserError
 from corpus.html_text import HtmlExtract
 from corpus.inputs import expand_inputs, fingerprints
 from corpus.ledger import DATA_SCHEMA
+from corpus import process_guard
 from corpus.manifest import build_manifest, ledger_counts, run_key, same_run
 from corpus.readers import READERS
 from corpus.step_registry import step_class
@@ -58,13 +59,14 @@ class QuietLocalExecutor(LocalPipelineExecutor):
             quiet_datatrove_logs()
 
 
-def build_pipeline(config: PipelineConfig, root, paths_file: str, staging_dir: str, work_dir: str) -> list:
+def build_pipeline(config: PipelineConfig, root, paths_file: str, staging_dir: str, work_dir: str,
+                   owner_lock: str) -> list:
     inp = config.input
     reader = READERS[inp.format](root, paths_file, text_field=inp.text_field, id_field=inp.id_field,
                                  url_field=inp.url_field)
     steps = [HtmlExtract()] if inp.format in HTML_FORMATS else []
     steps += [step_class(s.name)(s.params) for s in config.steps]
-    return [reader, *steps, VersionWriter(staging_dir, work_dir)]
+    return [reader, *steps, VersionWriter(staging_dir, work_dir, owner_lock)]
 
 
 def make_executor(cfg: ExecutorConfig, pipeline: list, tasks: int, logging_dir: str):
@@ -97,27 +99,32 @@ def _read_progress(work_dir: Path) -> int:
     return total
 
 
+def _tasks_done(work_dir: Path) -> int:
+    return len(list((work_dir / "digests").glob("*.bin")))
+
+
 def _execute(executor, work_dir: Path, tasks: int, progress) -> None:
-    """Run the executor in a thread while the caller's progress callback polls task outputs."""
-    error: list[BaseException] = []
+    """Run the executor in this (main) thread while a helper thread reports progress."""
+    stop = threading.Event()
 
-    def target():
-        try:
-            executor.run()
-        except BaseException as e:  # re-raised in the caller's thread
-            error.append(e)
+    def poll():
+        while not stop.wait(0.3):
+            progress(docs=_read_progress(work_dir), tasks_done=_tasks_done(work_dir), tasks=tasks)
 
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.3)
-        if progress:
-            done = len(list((work_dir / "digests").glob("*.bin")))
-            progress(docs=_read_progress(work_dir), tasks_done=done, tasks=tasks)
-    if error:
-        e = error[0]
+    poller = threading.Thread(target=poll, daemon=True) if progress else None
+    if poller:
+        poller.start()
+    try:
+        executor.run()
+    except Exception as e:
         raise RunFailed(f"{type(e).__name__}: {e}; task logs are in {work_dir / 'logs'}") from e
-    done = len(list((work_dir / "digests").glob("*.bin")))
+    finally:
+        stop.set()
+        if poller:
+            poller.join()
+    if progress:
+        progress(docs=_read_progress(work_dir), tasks_done=_tasks_done(work_dir), tasks=tasks)
+    done = _tasks_done(work_dir)
     if done != tasks:
         raise RunFailed(f"only {done} of {tasks} tasks finished; task logs are in {work_dir / 'logs'}")
 
@@ -149,10 +156,12 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
 
     started = time.time()
     quiet_datatrove_logs()
+    process_guard.install()
     with store.staging(config.dataset) as staging:
         paths_file = staging.work_dir / "paths.txt"
         paths_file.write_text("".join(f"{p}\n" for p in files.relpaths))
-        pipeline = build_pipeline(config, files.folder, str(paths_file), str(staging.dir), str(staging.work_dir))
+        pipeline = build_pipeline(config, files.folder, str(paths_file), str(staging.dir), str(staging.work_dir),
+                                  str(staging.lock_path))
         tasks = len(files.relpaths)
         executor = make_executor(config.executor, pipeline, tasks, str(staging.work_dir / "logs"))
         _execute(executor, staging.work_dir, tasks, progress)

@@ -61,8 +61,11 @@ class Staging:
 
     def __enter__(self):
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.lock_path, "a+")
+        # lock under a private name, then rename: the visible lock file is never unlocked while alive
+        private = self.lock_path.with_name(f".lock-{uuid.uuid4().hex}")
+        self._lock = open(private, "a+")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
+        os.rename(private, self.lock_path)
         self.dir.mkdir()
         self.work_dir.mkdir()
         return self
@@ -132,17 +135,20 @@ class Store:
         return Staging(self.dataset_dir(dataset))
 
     def remove_stale(self, dataset: str) -> None:
-        """Remove staging and work folders whose run is no longer alive."""
+        """Remove staging and work folders (and their locks) whose run is no longer alive."""
         d = self.dataset_dir(dataset)
         if not d.is_dir():
             return
-        for lock_path in d.glob(".staging-*.lock"):
-            token = lock_path.name[len(".staging-"):-len(".lock")]
-            with file_lock(lock_path, blocking=False) as free:
-                if not free:
-                    continue  # a live run owns it
-                shutil.rmtree(d / f".staging-{token}", ignore_errors=True)
-                shutil.rmtree(d / f".work-{token}", ignore_errors=True)
+        tokens = {p.name.split("-", 1)[1].removesuffix(".lock") for p in d.glob(".staging-*")}
+        tokens |= {p.name.split("-", 1)[1] for p in d.glob(".work-*")}
+        for token in tokens:
+            lock_path = d / f".staging-{token}.lock"
+            if lock_path.exists():
+                with file_lock(lock_path, blocking=False) as free:
+                    if not free:
+                        continue  # a live run owns it
+            shutil.rmtree(d / f".staging-{token}", ignore_errors=True)
+            shutil.rmtree(d / f".work-{token}", ignore_errors=True)
             lock_path.unlink(missing_ok=True)
 
     def publish(self, staging: Staging, dataset: str, make_manifest) -> tuple[VersionRef, bool]:

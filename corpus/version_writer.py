@@ -14,6 +14,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from corpus.content_hash import row_digest
+from corpus.process_guard import owner_alive
 from corpus.ledger import (
     DATA_SCHEMA,
     INPUT_FIELDS,
@@ -85,16 +86,22 @@ class VersionWriter(PipelineStep):
     name = "write"
     type = "💽 - WRITER"
 
-    def __init__(self, version_dir: str, work_dir: str):
+    def __init__(self, version_dir: str, work_dir: str, owner_lock: str):
         super().__init__()
         self.version_dir = version_dir
         self.work_dir = work_dir
+        self.owner_lock = owner_lock
+
+    def _check_owner(self):
+        if not owner_alive(self.owner_lock):
+            raise RuntimeError("the `corpus run` that started this task is gone; stopping")
 
     def _writer(self, cls, folder: str, adapter, schema):
         return cls(folder, output_filename="part-${rank}.parquet", adapter=adapter, schema=schema,
                    compression="zstd", max_file_size=-1, batch_size=2000)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._check_owner()
         data_writer = self._writer(DigestingParquetWriter, f"{self.version_dir}/data", data_row, DATA_SCHEMA)
         ledger_writer = self._writer(ParquetWriter, f"{self.version_dir}/ledger", ledger_row, LEDGER_SCHEMA)
         progress = Path(self.work_dir, "progress", f"{rank:05d}")
@@ -114,6 +121,7 @@ class VersionWriter(PipelineStep):
                 n += 1
                 if n % PROGRESS_EVERY == 0:
                     progress.write_text(str(n))
+                    self._check_owner()
         digests = Path(self.work_dir, "digests", f"{rank:05d}.bin")
         digests.parent.mkdir(parents=True, exist_ok=True)
         tmp = digests.with_suffix(".tmp")
