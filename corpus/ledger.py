@@ -69,6 +69,17 @@ def quarantined(doc_id: str, source: str, error: str) -> Document:
     return Document(text="", id=doc_id, metadata={"source": source, REMOVED_BY: QUARANTINE, REASON: error})
 
 
+TOKEN_ESTIMATE = "whitespace"
+
+
 def count_tokens(text: str) -> int:
-    """Whitespace token estimate, until training/ brings a real tokenizer."""
-    return len(text.split())
+    """Word estimate (whitespace characters + 1), until training/ brings a real tokenizer.
+
+    str.count runs at memory speed; len(text.split()) is exact but cost 12 us per 2 KB document,
+    most of the ledger's overhead (bench/passthrough.py). Runs of whitespace count more than once,
+    so the estimate is a little high on text with blank lines.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return 0
+    return stripped.count(" ") + stripped.count("\n") + stripped.count("\t") + 1

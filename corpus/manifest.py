@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from corpus.ledger import QUARANTINE
+from corpus.ledger import QUARANTINE, TOKEN_ESTIMATE
 
 
 @lru_cache(maxsize=1)
@@ -99,7 +99,7 @@ def build_manifest(*, parent, config, key: dict, inputs: dict, counts: dict, ste
             "docs_quarantined": by_step.get(QUARANTINE, (0, 0, 0))[0],
             "tokens_kept": kept[1],
             "chars_kept": kept[2],
-            "token_estimate": "whitespace",
+            "token_estimate": TOKEN_ESTIMATE,
         },
         "content_hash": content_hash,
         "warnings": warnings,

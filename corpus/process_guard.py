@@ -46,3 +46,19 @@ def owner_alive(lock_path: str) -> bool:
             return False
     except FileNotFoundError:
         return False
+
+
+def refuse_in_worker_import() -> None:
+    """Stop a script without a main guard from re-running the pipeline in every worker.
+
+    datatrove's local executor starts workers with forkserver, which imports the user's script
+    again in each worker; a top-level `run_pipeline(...)` would then start runs recursively.
+    """
+    import multiprocessing
+
+    import multiprocess
+
+    for mp in (multiprocess, multiprocessing):
+        if getattr(mp.current_process(), "_inheriting", False):
+            raise RuntimeError("run_pipeline() was called while a worker process imported your script: put the "
+                               "call under `if __name__ == '__main__':`")

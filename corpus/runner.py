@@ -21,7 +21,7 @@ from corpus.content_hash import of_digests
 from corpus.errors import UserError
 from corpus.html_text import HtmlExtract
 from corpus.inputs import expand_inputs, fingerprints
-from corpus.ledger import DATA_SCHEMA
+from corpus.ledger import DATA_SCHEMA, LEDGER_SCHEMA
 from corpus import process_guard
 from corpus.manifest import build_manifest, ledger_counts, run_key, same_run
 from corpus.readers import READERS
@@ -129,15 +129,15 @@ def _execute(executor, work_dir: Path, tasks: int, progress) -> None:
         raise RunFailed(f"only {done} of {tasks} tasks finished; task logs are in {work_dir / 'logs'}")
 
 
-def _ensure_readable_data(staging_dir: Path) -> None:
-    """A version with no kept documents still has a data/ that readers can open (empty, with schema)."""
+def _ensure_readable_parts(staging_dir: Path) -> None:
+    """data/ and ledger/ always hold at least one (maybe empty) part, so every reader can open them."""
     import pyarrow.parquet as pq
 
-    data = staging_dir / "data"
-    data.mkdir(exist_ok=True)
-    (staging_dir / "ledger").mkdir(exist_ok=True)
-    if not any(data.glob("*.parquet")):
-        pq.write_table(DATA_SCHEMA.empty_table(), data / "part-00000.parquet")
+    for part, schema in (("data", DATA_SCHEMA), ("ledger", LEDGER_SCHEMA)):
+        folder = staging_dir / part
+        folder.mkdir(exist_ok=True)
+        if not any(folder.glob("*.parquet")):
+            pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
 
 
 def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=None) -> RunResult:
@@ -145,6 +145,7 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
 
     `progress(docs=, tasks_done=, tasks=)` and `status(message)` are optional UI callbacks.
     """
+    process_guard.refuse_in_worker_import()
     say = status or (lambda msg: None)
     files = expand_inputs(config.input, str(config.base_dir))
     say(f"{len(files.relpaths)} input files under {files.root}")
@@ -167,7 +168,7 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
         _execute(executor, staging.work_dir, tasks, progress)
 
         say("computing the funnel and content hash")
-        _ensure_readable_data(staging.dir)
+        _ensure_readable_parts(staging.dir)
         digests = b"".join(p.read_bytes() for p in sorted((staging.work_dir / "digests").glob("*.bin")))
         content_hash = of_digests(digests)
         counts = ledger_counts(str(staging.dir / "ledger" / "*.parquet"))

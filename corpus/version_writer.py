@@ -51,7 +51,7 @@ def data_row(writer, doc: Document) -> dict:
     }
 
 
-def ledger_row(writer, doc: Document) -> dict:
+def ledger_row(doc: Document) -> dict:
     m = doc.metadata
     pii = m.get("pii_found")
     return {
@@ -82,6 +82,41 @@ class DigestingParquetWriter(ParquetWriter):
         super()._write(document, file_handler, filename)
 
 
+class LedgerPart:
+    """Ledger rows to one Parquet file, in batches; lean on purpose (every input document passes here)."""
+
+    def __init__(self, path: Path, batch_rows: int = 10_000):
+        self.path = path
+        self.batch_rows = batch_rows
+        self.rows: list[dict] = []
+        self.writer = None
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.rows:
+            return
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.path, LEDGER_SCHEMA, compression="zstd")
+        self.writer.write_batch(pa.RecordBatch.from_pylist(self.rows, schema=LEDGER_SCHEMA))
+        self.rows = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.flush()
+        if self.writer is not None:
+            self.writer.close()
+
+
 class VersionWriter(PipelineStep):
     name = "write"
     type = "💽 - WRITER"
@@ -96,28 +131,23 @@ class VersionWriter(PipelineStep):
         if not owner_alive(self.owner_lock):
             raise RuntimeError("the `corpus run` that started this task is gone; stopping")
 
-    def _writer(self, cls, folder: str, adapter, schema):
-        return cls(folder, output_filename="part-${rank}.parquet", adapter=adapter, schema=schema,
-                   compression="zstd", max_file_size=-1, batch_size=2000)
-
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         self._check_owner()
-        data_writer = self._writer(DigestingParquetWriter, f"{self.version_dir}/data", data_row, DATA_SCHEMA)
-        ledger_writer = self._writer(ParquetWriter, f"{self.version_dir}/ledger", ledger_row, LEDGER_SCHEMA)
+        data_writer = DigestingParquetWriter(f"{self.version_dir}/data", output_filename="part-${rank}.parquet",
+                                             adapter=data_row, schema=DATA_SCHEMA, compression="zstd",
+                                             max_file_size=-1, batch_size=2000)
+        ledger_part = LedgerPart(Path(self.version_dir, "ledger", f"part-{rank:05d}.parquet"))
         progress = Path(self.work_dir, "progress", f"{rank:05d}")
         progress.parent.mkdir(parents=True, exist_ok=True)
         n = 0
-        with data_writer, ledger_writer:
+        with data_writer, ledger_part:
             for doc in data:
                 with self.track_time():
                     doc.metadata["n_chars"] = len(doc.text)
                     doc.metadata["n_tokens"] = count_tokens(doc.text)
-                    ledger_writer.write(doc, rank)
+                    ledger_part.add(ledger_row(doc))
                     if doc.metadata.get(REMOVED_BY) is None:
                         data_writer.write(doc, rank)
-                        self.stat_update("kept")
-                    else:
-                        self.stat_update("removed")
                 n += 1
                 if n % PROGRESS_EVERY == 0:
                     progress.write_text(str(n))
@@ -128,5 +158,7 @@ class VersionWriter(PipelineStep):
         tmp.write_bytes(b"".join(data_writer.digests))
         os.replace(tmp, digests)
         progress.write_text(str(n))
+        self.stat_update("kept", value=len(data_writer.digests))
+        self.stat_update("removed", value=n - len(data_writer.digests))
         return
         yield
