@@ -81,8 +81,10 @@ def make_executor(cfg: ExecutorConfig, pipeline: list, tasks: int, logging_dir: 
         except ImportError:
             raise UserError("executor.type ray needs Ray: pip install 'corpusmill[ray]'") from None
         if not ray.is_initialized():
+            import logging
+
             ray.init(address=cfg.address, num_cpus=None if cfg.address else cfg.workers,
-                     include_dashboard=False, log_to_driver=False)
+                     include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
         return RayPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir,
                                    skip_completed=False)
     raise UserError(f"executor.type {cfg.type} is not available in this version of corpusmill yet "
