@@ -69,7 +69,7 @@ def cmd_run(args) -> int:
         result = run_pipeline(config, store, progress=progress, status=progress.status)
     m = result.manifest
     if not result.published:
-        err.print(f"inputs and config unchanged since {result.ref}: nothing new published")
+        err.print(f"{result.ref} already holds this run (same config and input content): nothing new published")
     else:
         t = m["totals"]
         err.print(f"published {result.ref} in {store.path(result.ref)}: kept {t['docs_kept']:,} of "

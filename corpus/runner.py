@@ -142,6 +142,15 @@ def _ensure_readable_parts(staging_dir: Path) -> None:
             pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
 
 
+def _existing_version(store: Store, dataset: str, key: dict) -> VersionRef | None:
+    """The newest version this exact run (config, input content, code version) already produced."""
+    for v in reversed(store.versions(dataset)):
+        ref = VersionRef(dataset, v)
+        if same_run(store.manifest(ref), key):
+            return ref
+    return None
+
+
 def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=None) -> RunResult:
     """Run a pipeline and publish the next version (or nothing, when inputs and config are unchanged).
 
@@ -153,9 +162,9 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
     say(f"{len(files.relpaths)} input files under {files.root}")
     prints = fingerprints(files)
     key = run_key(config.config_hash(), prints)
-    latest = store.latest(config.dataset)
-    if latest and same_run(store.manifest(latest), key):
-        return RunResult(latest, False, store.manifest(latest))
+    existing = _existing_version(store, config.dataset, key)
+    if existing:
+        return RunResult(existing, False, store.manifest(existing))
 
     started = time.time()
     quiet_datatrove_logs()
@@ -178,8 +187,8 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
         run_info = {"executor": config.executor.type, "workers": min(config.executor.workers, tasks),
                     "tasks": tasks, "seconds": None}
 
-        def make_manifest(parent, parent_manifest):
-            if same_run(parent_manifest, key):  # an identical run published while this one ran
+        def make_manifest(parent, _parent_manifest):
+            if _existing_version(store, config.dataset, key):  # an identical run published meanwhile
                 return None
             run_info["seconds"] = round(time.time() - started, 2)
             return build_manifest(parent=parent, config=config, key=key, content_hash=content_hash,
@@ -187,4 +196,6 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
                                   step_names=step_names, run_info=run_info)
 
         ref, published = store.publish(staging, config.dataset, make_manifest)
+    if not published:
+        ref = _existing_version(store, config.dataset, key)
     return RunResult(ref, published, store.manifest(ref))

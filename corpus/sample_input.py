@@ -52,7 +52,7 @@ def write_sample_jsonl(out_dir: str | Path, n_docs: int = 400, n_files: int = 2,
     paths = []
     for f in range(n_files):
         path = out_dir / f"crawl-{f:02d}.jsonl.gz"
-        with gzip.open(path, "wb") as fh:
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:  # same bytes each time
             fh.write(b"\n".join(lines[f::n_files]) + b"\n")
         paths.append(path)
     return paths

@@ -155,15 +155,15 @@ class Store:
         """Number and rename the staged version into place, under the dataset lock.
 
         `make_manifest(parent_ref_or_None, latest_manifest_or_None)` returns the manifest to write,
-        or None when the latest version already is this result (nothing is published then).
-        Returns (ref, published).
+        or None when an existing version already is this result (nothing is published then).
+        Returns (ref, True), or (None, False) when nothing was published.
         """
         d = self.dataset_dir(dataset)
         with file_lock(d / ".lock"):
             parent = self.latest(dataset)
             manifest = make_manifest(parent, self.manifest(parent) if parent else None)
             if manifest is None:
-                return parent, False
+                return None, False
             ref = VersionRef(dataset, parent.version + 1 if parent else 1)
             manifest["version"] = ref.version
             (staging.dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

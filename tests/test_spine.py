@@ -86,6 +86,11 @@ def test_jsonl_versions_ledger_and_readers(tmp_path, jsonl_input):
     assert m2["content_hash"] == m["content_hash"]  # the step removed nothing
     assert [s["name"] for s in m2["steps"]] == ["read", "min_length"]
 
+    # going back to the first config finds v1 again instead of publishing a copy
+    back = run_cli("run", cfg, store=store, check=0)
+    assert back.stdout.strip().splitlines()[-1] == "ds@v1"
+    assert not (store / "ds" / "v3").exists()
+
 
 def test_changed_input_publishes_new_version(tmp_path, jsonl_input):
     raw, _ = jsonl_input
