@@ -72,11 +72,11 @@ def cmd_run(args) -> int:
         err.print(f"{result.ref} already holds this run (same config and input content): nothing new published")
     else:
         t = m["totals"]
-        err.print(f"published {result.ref} in {store.path(result.ref)}: kept {t['docs_kept']:,} of "
+        err.print(f"published {result.ref} in {escape(str(store.path(result.ref)))}: kept {t['docs_kept']:,} of "
                   f"{t['docs_in']:,} documents ({t['docs_quarantined']:,} quarantined), "
                   f"{t['tokens_kept']:,} tokens")
         for w in m["warnings"]:
-            err.print(f"[yellow]warning:[/] {w}")
+            err.print(f"[yellow]warning:[/] {escape(w)}")
     print(result.ref)
     return 0
 
@@ -101,8 +101,8 @@ def cmd_show(args) -> int:
     m = store.manifest(ref)
     t = m["totals"]
     out.print(f"[bold]{ref}[/]  created {m['created_at']}  parent {m['parent'] or '-'}")
-    out.print(f"path      {store.path(ref)}")
-    out.print(f"inputs    {len(m['inputs']['files'])} files under {m['inputs']['root']}")
+    out.print(f"path      {escape(str(store.path(ref)))}")
+    out.print(f"inputs    {len(m['inputs']['files'])} files under {escape(m['inputs']['root'])}")
     out.print(f"config    {m['config_hash']}    content {m['content_hash']}")
     out.print(f"code      corpusmill {m['code_version']['corpusmill']} ({m['code_version']['git_commit'] or 'no git'})")
     out.print(f"kept      {t['docs_kept']:,} of {t['docs_in']:,} documents, {t['tokens_kept']:,} tokens "
@@ -112,7 +112,7 @@ def cmd_show(args) -> int:
             for s in m["steps"]]
     out.print(_table(rows, "funnel"))
     for w in m["warnings"]:
-        out.print(f"[yellow]warning:[/] {w}")
+        out.print(f"[yellow]warning:[/] {escape(w)}")
     return 0
 
 
@@ -145,16 +145,16 @@ def cmd_why(args) -> int:
         raise UserError(f"no document with id '{args.doc_id}' in the input of {ref} "
                         "(records that could not be parsed have the id FILE:LINE or FILE#ROW)")
     for row in rows:
-        verdict = "[green]kept[/]" if row["kept"] else f"[red]removed by {row['removed_by']}[/]"
-        out.print(f"[bold]{row['id']}[/] in {ref}: {verdict}")
-        out.print(f"  source {row['source']}  ({row['n_chars']:,} chars, {row['n_tokens']:,} tokens)")
+        verdict = "[green]kept[/]" if row["kept"] else f"[red]removed by {escape(row['removed_by'])}[/]"
+        out.print(f"[bold]{escape(row['id'])}[/] in {ref}: {verdict}")
+        out.print(f"  source {escape(str(row['source']))}  ({row['n_chars']:,} chars, {row['n_tokens']:,} tokens)")
         for name, what in row["path"]:
-            out.print(f"  {name:<20} {what}")
+            out.print(f"  {name:<20} {escape(what)}")
         signals = {k: row[k] for k in ("lang", "lang_score", "quality_score", "dup_cluster") if row[k] is not None}
         if row["pii_found"]:
             signals["pii_found"] = {k: v for k, v in row["pii_found"].items() if v}
         if signals:
-            out.print(f"  signals {signals}")
+            out.print(f"  signals {escape(str(signals))}")
     return 0
 
 
@@ -201,10 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UserError as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
         return 2
     except RunFailed as e:
-        err.print(f"[red]run failed, nothing published:[/] {e}")
+        err.print(f"[red]run failed, nothing published:[/] {escape(str(e))}")
         return 1
     except KeyboardInterrupt:
         err.print("interrupted; nothing published")

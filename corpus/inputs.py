@@ -38,6 +38,11 @@ class InputFiles:
         """What datatrove readers take as their data folder."""
         return self.root if self.is_local else (self.root, self.fs)
 
+    @property
+    def location(self) -> str:
+        """The root as the user would write it (a local path or a URL)."""
+        return self.root if self.is_local else self.fs.unstrip_protocol(self.root)
+
     def full(self, rel: str) -> str:
         return os.path.join(self.root, rel) if self.is_local else self.fs.unstrip_protocol(posixpath.join(self.root, rel))
 

@@ -192,7 +192,7 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
                 return None
             run_info["seconds"] = round(time.time() - started, 2)
             return build_manifest(parent=parent, config=config, key=key, content_hash=content_hash,
-                                  inputs={"root": files.full("."), "files": prints}, counts=counts,
+                                  inputs={"root": files.location, "files": prints}, counts=counts,
                                   step_names=step_names, run_info=run_info)
 
         ref, published = store.publish(staging, config.dataset, make_manifest)
