@@ -27,6 +27,9 @@ from corpus.manifest import build_manifest, ledger_counts, run_key, same_run
 from corpus.readers import READERS
 from corpus.step_registry import step_class
 from corpus.store import Store, VersionRef
+from corpus.global_step import DecideContext, EarlierVersion, GlobalStep
+from corpus.stages import ApplyDecisions, KeyWriter, StageReader, StageWriter
+from corpus.task_progress import docs_seen, tasks_done
 from corpus.version_writer import VersionWriter
 
 HTML_FORMATS = ("warc", "html")
@@ -59,14 +62,56 @@ class QuietLocalExecutor(LocalPipelineExecutor):
             quiet_datatrove_logs()
 
 
-def build_pipeline(config: PipelineConfig, root, paths_file: str, staging_dir: str, work_dir: str,
-                   owner_lock: str) -> list:
+@dataclass
+class Segment:
+    """One executor pass: a datatrove pipeline, and the global step (if any) that follows it."""
+    pipeline: list
+    global_step: GlobalStep | None = None
+    keys_dir: Path | None = None
+    decisions: Path | None = None
+
+
+def build_segments(config: PipelineConfig, root, paths_file: str, staging_dir: str, work_dir: Path,
+                   owner_lock: str) -> list[Segment]:
+    """Split the configured steps at each global step; each piece is one datatrove pass."""
     inp = config.input
-    reader = READERS[inp.format](root, paths_file, text_field=inp.text_field, id_field=inp.id_field,
-                                 url_field=inp.url_field)
-    steps = [HtmlExtract()] if inp.format in HTML_FORMATS else []
-    steps += [step_class(s.name)(s.params) for s in config.steps]
-    return [reader, *steps, VersionWriter(staging_dir, work_dir, owner_lock)]
+    head = [READERS[inp.format](root, paths_file, text_field=inp.text_field, id_field=inp.id_field,
+                                url_field=inp.url_field)]
+    if inp.format in HTML_FORMATS:
+        head.append(HtmlExtract())
+    segments, current = [], head
+    for step_config in config.steps:
+        step = step_class(step_config.name)(step_config.params)
+        if not isinstance(step, GlobalStep):
+            current.append(step)
+            continue
+        k = len(segments)
+        keys_dir, stage_dir = work_dir / f"keys-{k}", work_dir / f"stage-{k}"
+        decisions = work_dir / f"decisions-{k}.parquet"
+        current += [KeyWriter(step, str(keys_dir)), StageWriter(str(stage_dir), str(work_dir), owner_lock, k)]
+        segments.append(Segment(current, step, keys_dir, decisions))
+        current = [StageReader(str(stage_dir)), ApplyDecisions(str(decisions), step.step_name)]
+    current.append(VersionWriter(staging_dir, str(work_dir), owner_lock, len(segments)))
+    segments.append(Segment(current))
+    return segments
+
+
+def resolve_against(step: GlobalStep, store: Store, dataset: str) -> list[EarlierVersion]:
+    """The published versions a step compares against, each with the index the step needs."""
+    earlier = []
+    for ref_text in step.against_refs():
+        if ref_text == "previous":
+            ref = store.latest(dataset)
+            if ref is None:
+                continue  # the first version has nothing before it
+        else:
+            ref = store.resolve(ref_text if "@" in ref_text else f"{dataset}@{ref_text}")
+        index = store.path(ref) / "index" / f"{step.step_name}.parquet"
+        if not index.is_file():
+            raise UserError(f"steps.{step.step_name}.against: {ref} has no {step.step_name} index "
+                            f"(it was not built with {step.step_name}); dedup against it is not possible")
+        earlier.append(EarlierVersion(str(ref), store.path(ref)))
+    return earlier
 
 
 def make_executor(cfg: ExecutorConfig, pipeline: list, tasks: int, logging_dir: str):
@@ -91,27 +136,17 @@ def make_executor(cfg: ExecutorConfig, pipeline: list, tasks: int, logging_dir: 
                     "(use local or ray)")
 
 
-def _read_progress(work_dir: Path) -> int:
-    total = 0
-    for p in (work_dir / "progress").glob("*"):
-        try:
-            total += int(p.read_text() or 0)
-        except (ValueError, OSError):
-            pass
-    return total
-
-
-def _tasks_done(work_dir: Path) -> int:
-    return len(list((work_dir / "digests").glob("*.bin")))
-
-
-def _execute(executor, work_dir: Path, tasks: int, progress) -> None:
+def _execute(executor, work_dir: Path, tasks: int, total_tasks: int, progress) -> None:
     """Run the executor in this (main) thread while a helper thread reports progress."""
     stop = threading.Event()
+    done_before = tasks_done(work_dir)
+
+    def report():
+        progress(docs=docs_seen(work_dir), tasks_done=tasks_done(work_dir), tasks=total_tasks)
 
     def poll():
         while not stop.wait(0.3):
-            progress(docs=_read_progress(work_dir), tasks_done=_tasks_done(work_dir), tasks=tasks)
+            report()
 
     poller = threading.Thread(target=poll, daemon=True) if progress else None
     if poller:
@@ -125,8 +160,8 @@ def _execute(executor, work_dir: Path, tasks: int, progress) -> None:
         if poller:
             poller.join()
     if progress:
-        progress(docs=_read_progress(work_dir), tasks_done=_tasks_done(work_dir), tasks=tasks)
-    done = _tasks_done(work_dir)
+        report()
+    done = tasks_done(work_dir) - done_before
     if done != tasks:
         raise RunFailed(f"only {done} of {tasks} tasks finished; task logs are in {work_dir / 'logs'}")
 
@@ -140,6 +175,18 @@ def _ensure_readable_parts(staging_dir: Path) -> None:
         folder.mkdir(exist_ok=True)
         if not any(folder.glob("*.parquet")):
             pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+
+
+def _write_indexes(segments: list[Segment], version_dir: Path, work_dir: Path) -> None:
+    """Each global step stores its index of the documents this version kept (for `against:`)."""
+    steps = [seg for seg in segments if seg.global_step]
+    if not steps:
+        return
+    kept = f"SELECT id FROM read_parquet('{version_dir / 'data' / '*.parquet'}')"
+    ctx = DecideContext(keys_glob="", decisions_path=Path(), work_dir=work_dir)
+    con = ctx.connect()
+    for seg in steps:
+        seg.global_step.write_index(con, str(seg.keys_dir / "*.parquet"), kept, version_dir / "index")
 
 
 def _existing_version(store: Store, dataset: str, key: dict) -> VersionRef | None:
@@ -172,14 +219,25 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
     with store.staging(config.dataset) as staging:
         paths_file = staging.work_dir / "paths.txt"
         paths_file.write_text("".join(f"{p}\n" for p in files.relpaths))
-        pipeline = build_pipeline(config, files.folder, str(paths_file), str(staging.dir), str(staging.work_dir),
+        segments = build_segments(config, files.folder, str(paths_file), str(staging.dir), staging.work_dir,
                                   str(staging.lock_path))
         tasks = len(files.relpaths)
-        executor = make_executor(config.executor, pipeline, tasks, str(staging.work_dir / "logs"))
-        _execute(executor, staging.work_dir, tasks, progress)
+        earlier = {id(seg): resolve_against(seg.global_step, store, config.dataset)
+                   for seg in segments if seg.global_step}
+        for k, seg in enumerate(segments):
+            executor = make_executor(config.executor, seg.pipeline, tasks, str(staging.work_dir / f"logs-{k}"))
+            _execute(executor, staging.work_dir, tasks, tasks * len(segments), progress)
+            if seg.global_step:
+                say(f"{seg.global_step.step_name}: deciding over all documents")
+                ctx = DecideContext(keys_glob=str(seg.keys_dir / "*.parquet"), decisions_path=seg.decisions,
+                                    work_dir=staging.work_dir, earlier=earlier[id(seg)])
+                seg.global_step.decide(ctx)
+                for line in ctx.report:
+                    say(line)
 
         say("computing the funnel and content hash")
         _ensure_readable_parts(staging.dir)
+        _write_indexes(segments, staging.dir, staging.work_dir)
         digests = b"".join(p.read_bytes() for p in sorted((staging.work_dir / "digests").glob("*.bin")))
         content_hash = of_digests(digests)
         counts = ledger_counts(str(staging.dir / "ledger" / "*.parquet"))

@@ -18,8 +18,8 @@ STEPS: dict[str, str | None] = {
     "fineweb_quality": None,
     "quality_classifier": None,
     "pii": None,
-    "exact_dedup": None,
-    "minhash_dedup": None,
+    "exact_dedup": "dedup.exact:ExactDedup",
+    "minhash_dedup": "dedup.minhash_dedup:MinhashDedup",
     "min_length": "corpus.basic_steps:MinLength",
 }
 

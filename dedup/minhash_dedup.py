@@ -1,0 +1,145 @@
+"""`minhash_dedup`: near-duplicate removal with MinHash, LSH banding and connected components.
+
+Keys (per document): MinHash signature and band hashes (dedup.minhash). Decide: documents
+sharing any band bucket are linked to the bucket's first member; with `verify` (default) a
+link is kept only if the signatures' estimated Jaccard reaches the threshold; connected
+components of the links are clusters, and the keep rule picks one document per cluster.
+All joins run in DuckDB over Parquet, so memory stays bounded. `against:` adds the kept
+documents of earlier versions (their stored index) as members that always stay.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from corpus.errors import UserError
+from corpus.global_step import DecideContext, GlobalStep
+from dedup.components import connected_components
+from dedup.exact import DedupParams, index_params_match
+from dedup.keep_rule import write_decisions
+from dedup.lsh import choose_bands, s_curve
+from dedup.minhash import MinHasher, band_hashes
+from dedup.normalise import Normaliser
+
+
+@dataclass
+class MinhashParams(DedupParams):
+    threshold: float = 0.8
+    ngram: int = 5
+    num_perm: int = 128
+    bands: int | None = None  # with rows: override the bands x rows chosen from the threshold
+    rows: int | None = None
+    verify: bool = True  # keep a candidate link only if the estimated Jaccard reaches the threshold
+    seed: int = 1
+
+    def validate(self, where: str):
+        super().validate(where)
+        if not 0.0 < self.threshold <= 1.0:
+            raise UserError(f"{where}.threshold: must be in (0, 1], got {self.threshold}")
+        if self.ngram < 1 or self.num_perm < 8:
+            raise UserError(f"{where}: ngram must be >= 1 and num_perm >= 8")
+        if (self.bands is None) != (self.rows is None):
+            raise UserError(f"{where}: give both bands and rows, or neither")
+        if self.bands and self.bands * self.rows > self.num_perm:
+            raise UserError(f"{where}: bands x rows ({self.bands * self.rows}) exceeds num_perm ({self.num_perm})")
+
+    def banding(self) -> tuple[int, int]:
+        if self.bands:
+            return self.bands, self.rows
+        weights = (0.05, 0.95) if self.verify else (0.5, 0.5)
+        return choose_bands(self.threshold, self.num_perm, *weights)
+
+
+class MinhashDedup(GlobalStep):
+    step_name = "minhash_dedup"
+    Params = MinhashParams
+    has_against = True
+
+    def __init__(self, params=None):
+        super().__init__(params)
+        p = self.params
+        self.bands, self.rows = p.banding()
+        self.normalise = Normaliser(p.normalisation())
+        self.hasher = MinHasher(p.num_perm, p.ngram, p.seed)
+
+    def key_schema(self) -> pa.Schema:  # instance-level: the signature width depends on num_perm
+        return pa.schema(list(super().key_schema()) + [("bands", pa.list_(pa.int64())),
+                                                        ("sig", pa.binary(4 * self.params.num_perm))])
+
+    def index_card(self) -> dict:
+        p = self.params
+        return {"num_perm": p.num_perm, "ngram": p.ngram, "seed": p.seed, "bands": self.bands, "rows": self.rows,
+                "normalisation": p.normalisation().describe(), "hash": "corpusmill-minhash-v1"}
+
+    def keys(self, docs):
+        sig, which = self.hasher.signatures([self.normalise(d.text) for d in docs])
+        bands = band_hashes(sig, self.bands, self.rows)
+        rows = [{"bands": None, "sig": None} for _ in docs]
+        for i, doc_index in enumerate(which):
+            rows[doc_index] = {"bands": bands[i].tolist(), "sig": sig[i].tobytes()}
+        return rows
+
+    def against_refs(self):
+        return self.params.against_list()
+
+    def decide(self, ctx: DecideContext) -> None:
+        p = self.params
+        ctx.report.append(f"minhash_dedup: {self.bands} bands x {self.rows} rows; P(candidate) at Jaccard "
+                          + ", ".join(f"{s:.2f}: {q:.3f}" for s, q in s_curve(self.bands, self.rows)))
+        con = ctx.connect()
+        parts = [f"SELECT NULL::VARCHAR AS earlier_ref, 0 AS era, rank, pos, id, n_chars, quality_score, bands, sig "
+                 f"FROM read_parquet('{ctx.keys_glob}') WHERE bands IS NOT NULL"]
+        for k, e in enumerate(ctx.earlier):
+            index_params_match(e.path / "index", self.step_name, self.index_card(), e.ref)
+            parts.append(f"SELECT '{e.ref}', {-(k + 1)}, -1, row_number() OVER (), id, 0, NULL, bands, sig "
+                         f"FROM read_parquet('{e.path / 'index' / 'minhash_dedup.parquet'}')")
+        con.execute("CREATE TEMP TABLE nodes AS SELECT row_number() OVER (ORDER BY era, rank, pos) AS node, * FROM ("
+                    + " UNION ALL ".join(parts) + ")")
+        con.execute("""
+            CREATE TEMP TABLE candidates AS
+            SELECT DISTINCT node AS a, root AS b FROM (
+                SELECT node, min(node) OVER (PARTITION BY band, h) AS root
+                FROM (SELECT node, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM nodes))
+            WHERE node <> root""")
+        n_candidates = con.execute("SELECT count(*) FROM candidates").fetchone()[0]
+        edges = "candidates"
+        if p.verify and n_candidates:
+            edges = self._verified(con, ctx, p.threshold)
+        n_edges = con.execute(f"SELECT count(*) FROM {edges}").fetchone()[0]
+        rounds = connected_components(con, edges, "labels")
+        con.execute("""CREATE TEMP VIEW groups AS SELECT l.label AS grp, n.earlier_ref, n.rank, n.pos, n.id,
+                       n.n_chars, n.quality_score FROM labels l JOIN nodes n USING (node)""")
+        clusters, removed = write_decisions(con, "groups", p.keep, "near-duplicate", ctx.decisions_path)
+        verified = f", {n_edges:,} verified" if p.verify else ""
+        ctx.report.append(f"minhash_dedup: {n_candidates:,} candidate links{verified}, components in {rounds} rounds; "
+                          f"{removed:,} near-duplicates removed in {clusters:,} clusters")
+
+    def _verified(self, con, ctx: DecideContext, threshold: float) -> str:
+        """Keep candidate links whose signatures agree on at least `threshold` of their hashes."""
+        path = ctx.work_dir / "verified-links.parquet"
+        reader = con.sql("""SELECT c.a, c.b, x.sig AS sa, y.sig AS sb FROM candidates c
+                            JOIN nodes x ON x.node = c.a JOIN nodes y ON y.node = c.b""").to_arrow_reader(50_000)
+        schema = pa.schema([("a", pa.int64()), ("b", pa.int64())])
+        with pq.ParquetWriter(path, schema) as out:
+            for batch in reader:
+                n = self.params.num_perm
+                sa = np.frombuffer(b"".join(batch.column("sa").to_pylist()), dtype=np.uint32).reshape(-1, n)
+                sb = np.frombuffer(b"".join(batch.column("sb").to_pylist()), dtype=np.uint32).reshape(-1, n)
+                keep = (sa == sb).mean(axis=1) >= threshold
+                a = batch.column("a").to_numpy()[keep]
+                b = batch.column("b").to_numpy()[keep]
+                out.write_table(pa.table({"a": a.astype(np.int64), "b": b.astype(np.int64)}, schema=schema))
+        con.execute(f"CREATE TEMP TABLE verified AS SELECT * FROM read_parquet('{path}')")
+        return "verified"
+
+    def write_index(self, con, keys_glob, kept_ids_sql, index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY (SELECT id, bands, sig FROM read_parquet('{keys_glob}') WHERE bands IS NOT NULL "
+                    f"AND id IN ({kept_ids_sql}) ORDER BY id) TO '{index_dir / 'minhash_dedup.parquet'}' "
+                    f"(FORMAT parquet)")
+        (index_dir / "minhash_dedup.json").write_text(json.dumps(self.index_card(), indent=2))
