@@ -57,7 +57,7 @@ def ledger_counts(ledger_glob: str) -> dict:
     rows = con.execute(
         "SELECT removed_by, count(*), coalesce(sum(n_tokens), 0), coalesce(sum(n_chars), 0) "
         "FROM read_parquet(?) GROUP BY removed_by", [ledger_glob]).fetchall()
-    repeated = con.execute("SELECT count(*) - count(DISTINCT id) FROM read_parquet(?)", [ledger_glob]).fetchone()[0]
+    repeated = con.execute("SELECT count(*) - count(DISTINCT id) FROM read_parquet(?)", [ledger_glob]).fetchall()[0][0]
     return {"by_step": {r[0]: (r[1], r[2], r[3]) for r in rows}, "repeated_ids": repeated}
 
 

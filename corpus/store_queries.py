@@ -74,7 +74,7 @@ def diff(store: Store, a: VersionRef, b: VersionRef) -> dict:
         FROM b LEFT JOIN a USING (id) LEFT JOIN la USING (id)
         WHERE a.id IS NULL GROUP BY cause ORDER BY 2 DESC""").fetchall()
     common, changed = con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE a.text <> b.text) FROM a JOIN b USING (id)""").fetchone()
+        SELECT count(*), count(*) FILTER (WHERE a.text <> b.text) FROM a JOIN b USING (id)""").fetchall()[0]
     ma, mb = store.manifest(a), store.manifest(b)
     return {
         "a": str(a), "b": str(b),

@@ -20,7 +20,7 @@ def connected_components(con, edges: str, out: str, max_rounds: int = 100) -> in
             FROM {out} l LEFT JOIN _undirected e ON e.a = l.node LEFT JOIN {out} n ON n.node = e.b
             GROUP BY l.node, l.label""")
         changed = con.execute(f"SELECT count(*) FROM _next JOIN {out} USING (node) "
-                              f"WHERE _next.label <> {out}.label").fetchone()[0]
+                              f"WHERE _next.label <> {out}.label").fetchall()[0][0]
         con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT * FROM _next")
         if changed == 0:
             return rounds

@@ -43,5 +43,5 @@ def write_decisions(con, groups: str, keep: str, what: str, out: Path) -> tuple[
     """)
     clusters, removed = con.execute(
         "SELECT count(DISTINCT keeper_id), count(*) FILTER (WHERE rn > 1) FROM ranked "
-        "WHERE earlier_ref IS NULL AND size > 1").fetchone()
+        "WHERE earlier_ref IS NULL AND size > 1").fetchall()[0]
     return clusters, removed

@@ -106,11 +106,11 @@ class MinhashDedup(GlobalStep):
                 SELECT node, min(node) OVER (PARTITION BY band, h) AS root
                 FROM (SELECT node, unnest(bands) AS h, generate_subscripts(bands, 1) AS band FROM nodes))
             WHERE node <> root""")
-        n_candidates = con.execute("SELECT count(*) FROM candidates").fetchone()[0]
+        n_candidates = con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
         edges = "candidates"
         if p.verify and n_candidates:
             edges = self._verified(con, ctx, p.threshold)
-        n_edges = con.execute(f"SELECT count(*) FROM {edges}").fetchone()[0]
+        n_edges = con.execute(f"SELECT count(*) FROM {edges}").fetchall()[0][0]
         rounds = connected_components(con, edges, "labels")
         con.execute("""CREATE TEMP VIEW groups AS SELECT l.label AS grp, n.earlier_ref, n.rank, n.pos, n.id,
                        n.n_chars, n.quality_score FROM labels l JOIN nodes n USING (node)""")
