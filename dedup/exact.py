@@ -61,7 +61,7 @@ class ExactDedup(GlobalStep):
         return {"hash": "xxh3_128", "normalisation": self.params.normalisation().describe()}
 
     def keys(self, docs):
-        return [{"h": xxhash.xxh3_128_digest(self.normalise(doc.text).encode())} for doc in docs]
+        return [{"h": xxhash.xxh3_128_digest(self.normalise.bytes(doc.text))} for doc in docs]
 
     def against_refs(self):
         return self.params.against_list()
