@@ -79,6 +79,25 @@ def plant(articles: list[dict], n: int, seed: int = 0) -> list[dict]:
     return out
 
 
+def scaled_documents(n: int, seed: int = 2) -> list[dict]:
+    """n documents of ~2 KB mixed from real paragraphs, 10% of them near-duplicates of others."""
+    from common import source_paragraphs
+
+    paras, _ = source_paragraphs()
+    rng = random.Random(seed)
+    base = []
+    for i in range(n - n // 10):
+        parts, size = [], 0
+        while size < 2000:
+            p = rng.choice(paras)
+            parts.append(p)
+            size += len(p) + 1
+        base.append({"id": f"s{i}", "text": "\n".join(parts)})
+    docs = base + plant(base, n // 10, seed)
+    rng.shuffle(docs)
+    return docs
+
+
 def shingle_sets(docs: list[dict], n: int = 5) -> list[set]:
     from dedup.normalise import Normalisation, Normaliser
 
@@ -147,37 +166,42 @@ def run_corpusmill(docs, work: Path, threshold: float, workers: int = 2) -> tupl
     from corpus.runner import run_pipeline
     from corpus.store import Store
 
-    raw = work / "cm-raw"
+    raw = work / f"cm-raw-{len(docs)}"
     raw.mkdir(parents=True)
     write_in_order(docs, raw, workers)
     config = parse_config({"dataset": "b", "input": {"paths": [str(raw)], "id_field": "id"},
                            "steps": [{"minhash_dedup": {"threshold": threshold}}], "executor": {"workers": workers}})
     t = time.perf_counter()
-    result = run_pipeline(config, Store(work / "cm-store"))
+    store = Store(work / f"cm-store-{len(docs)}")
+    result = run_pipeline(config, store)
     seconds = time.perf_counter() - t
     import polars as pl
 
-    led = pl.read_parquet(Store(work / "cm-store").path(result.ref) / "ledger" / "*.parquet")
+    led = pl.read_parquet(store.path(result.ref) / "ledger" / "*.parquet")
     return {int(i) for i in led.filter(pl.col("removed_by") == "minhash_dedup")["id"]}, seconds
 
 
 def run_datatrove(docs, work: Path, workers: int = 2) -> tuple[set[int], float]:
-    from datatrove.executor.local import LocalPipelineExecutor
     from datatrove.pipeline.dedup.minhash import (MinhashConfig, MinhashDedupBuckets, MinhashDedupCluster,
                                                   MinhashDedupFilter, MinhashDedupSignature)
     from datatrove.pipeline.readers import JsonlReader
     from datatrove.pipeline.writers import JsonlWriter
 
+    from corpus.runner import QuietLocalExecutor as LocalPipelineExecutor  # datatrove's, minus console logs
     from corpus.runner import quiet_datatrove_logs
 
     quiet_datatrove_logs()
-    raw = work / "dt-raw"
+    raw = work / f"dt-raw-{len(docs)}"
     raw.mkdir(parents=True)
     write_in_order(docs, raw, workers)
+    from datatrove_compat import xxhash64_of_str
+
     cfg = MinhashConfig()  # datatrove defaults: 5-grams, 14 buckets x 8 hashes
-    out = work / "dt"
+    out = work / f"dt-{len(docs)}"
+    signature = MinhashDedupSignature(str(out / "sigs"), config=cfg)
+    signature._hash_func = xxhash64_of_str  # see bench/datatrove_compat.py
     stages = [
-        LocalPipelineExecutor([JsonlReader(str(raw)), MinhashDedupSignature(str(out / "sigs"), config=cfg)],
+        LocalPipelineExecutor([JsonlReader(str(raw)), signature],
                               tasks=workers, workers=workers, logging_dir=str(out / "l1")),
         LocalPipelineExecutor([MinhashDedupBuckets(str(out / "sigs"), str(out / "buckets"), config=cfg)],
                               tasks=cfg.num_buckets, workers=workers, logging_dir=str(out / "l2")),
@@ -371,7 +395,18 @@ def main():
                             for removed, _ in results.values())
             print(f"{label}{len(members):>7}{curve:>9}{rates}")
 
-        speed_docs = (articles * (args.speed_docs // len(articles) + 1))[: args.speed_docs]
+        speed_docs = scaled_documents(args.speed_docs)
+        print(f"\nend to end on {len(speed_docs):,} documents (~2 KB, 10% planted near-duplicates), 2 workers:")
+        timings = {"corpusmill minhash_dedup": run_corpusmill(speed_docs, work, args.threshold)[1],
+                   "datasketch MinHashLSH": run_datasketch(speed_docs, args.threshold)[1]}
+        if not args.skip_datatrove:
+            timings["datatrove MinHash (4 stages)"] = run_datatrove(speed_docs, work)[1]
+        ours = timings["corpusmill minhash_dedup"]
+        for name, seconds in timings.items():
+            print(f"  {name:34}{seconds:8.1f} s{len(speed_docs) / seconds:10,.0f} docs/s   ours is "
+                  f"{seconds / ours:5.1f}x faster" if name != "corpusmill minhash_dedup" else
+                  f"  {name:34}{seconds:8.1f} s{len(speed_docs) / seconds:10,.0f} docs/s")
+
         print(f"\nsignature speed on {len(speed_docs):,} documents (128 hashes, word 5-grams), one core:")
         rates = signature_speed(speed_docs)
         base = rates["datasketch MinHash.update_batch"]

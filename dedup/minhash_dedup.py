@@ -104,14 +104,21 @@ class MinhashDedup(GlobalStep):
         ctx.report.append(f"minhash_dedup: {self.bands} bands x {self.rows} rows; P(candidate) at Jaccard "
                           + ", ".join(f"{s:.2f}: {q:.3f}" for s, q in s_curve(self.bands, self.rows)))
         con = ctx.connect()
-        parts = [f"SELECT NULL::VARCHAR AS earlier_ref, 0 AS era, rank, pos, id, n_chars, quality_score, bands, sig, "
-                 f"shingles FROM read_parquet('{ctx.keys_glob}') WHERE bands IS NOT NULL"]
+        # nodes carry what the join and the keep rule need; signatures and shingle sets stay in the
+        # Parquet files and are read only for candidate pairs (see _verified)
+        parts = [f"SELECT NULL::VARCHAR AS earlier_ref, 0 AS era, rank, pos, id, n_chars, quality_score, bands "
+                 f"FROM read_parquet('{ctx.keys_glob}') WHERE bands IS NOT NULL"]
+        payload = [f"SELECT 0 AS era, rank, pos, sig, shingles FROM read_parquet('{ctx.keys_glob}') "
+                   f"WHERE bands IS NOT NULL"]
         for k, e in enumerate(ctx.earlier):
             index_params_match(e.path / "index", self.step_name, self.index_card(), e.ref)
-            parts.append(f"SELECT '{e.ref}', {-(k + 1)}, -1, row_number() OVER (), id, 0, NULL, bands, sig, "
-                         f"NULL::BLOB FROM read_parquet('{e.path / 'index' / 'minhash_dedup.parquet'}')")
+            index = e.path / "index" / "minhash_dedup.parquet"
+            rows = f"read_parquet('{index}', file_row_number = true)"  # a stable position for each row
+            parts.append(f"SELECT '{e.ref}', {-(k + 1)}, -1, file_row_number, id, 0, NULL, bands FROM {rows}")
+            payload.append(f"SELECT {-(k + 1)}, -1, file_row_number, sig, NULL::BLOB FROM {rows}")
         con.execute("CREATE TEMP TABLE nodes AS SELECT row_number() OVER (ORDER BY era, rank, pos) AS node, * FROM ("
                     + " UNION ALL ".join(parts) + ")")
+        con.execute("CREATE TEMP VIEW payload AS " + " UNION ALL ".join(payload))
         con.execute("""
             CREATE TEMP TABLE candidates AS
             SELECT DISTINCT node AS a, root AS b FROM (
@@ -134,8 +141,13 @@ class MinhashDedup(GlobalStep):
     def _verified(self, con, ctx: DecideContext, threshold: float) -> str:
         """Keep candidate links whose Jaccard (true, or estimated from signatures) reaches the threshold."""
         path = ctx.work_dir / "verified-links.parquet"
+        con.execute("""CREATE TEMP TABLE candidate_nodes AS
+                       SELECT c.a, c.b, x.era AS ea, x.rank AS ra, x.pos AS pa, y.era AS eb, y.rank AS rb, y.pos AS pb
+                       FROM candidates c JOIN nodes x ON x.node = c.a JOIN nodes y ON y.node = c.b""")
         reader = con.sql("""SELECT c.a, c.b, x.sig AS sa, y.sig AS sb, x.shingles AS ha, y.shingles AS hb
-                            FROM candidates c JOIN nodes x ON x.node = c.a JOIN nodes y ON y.node = c.b
+                            FROM candidate_nodes c
+                            JOIN payload x ON x.era = c.ea AND x.rank = c.ra AND x.pos = c.pa
+                            JOIN payload y ON y.era = c.eb AND y.rank = c.rb AND y.pos = c.pb
                             """).to_arrow_reader(20_000)
         schema = pa.schema([("a", pa.int64()), ("b", pa.int64())])
         with pq.ParquetWriter(path, schema) as out:
