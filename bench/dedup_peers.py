@@ -311,14 +311,16 @@ def memory_run(n_docs: int, work: Path) -> dict:
     store = work / f"mem-store-{n_docs}"
     corpus = Path(sys.executable).with_name("corpus")
     t = time.perf_counter()
-    proc = subprocess.Popen([str(corpus), "run", str(cfg), "--store", str(store)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    log = open(work / f"mem-{n_docs}.log", "w")
+    proc = subprocess.Popen([str(corpus), "run", str(cfg), "--store", str(store)], stdout=log, stderr=log)
     peak, peak_disk = 0, 0
     while proc.poll() is None:
         peak = max(peak, tree_rss(proc.pid))
         time.sleep(0.2)
     seconds = time.perf_counter() - t
-    assert proc.returncode == 0, "corpus run failed"
+    log.close()
+    if proc.returncode != 0:
+        raise SystemExit("corpus run failed:\n" + (work / f"mem-{n_docs}.log").read_text()[-3000:])
     disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
     return {"docs": n_docs, "input_MB": nbytes / 1e6, "seconds": seconds, "docs_per_s": n_docs / seconds,
             "peak_rss_MB": peak / 1e6, "version_disk_MB": disk / 1e6}

@@ -1,7 +1,7 @@
 """A small raw input built at run time from text that ships with Python (pydoc topics).
 
 Used by `corpus demo`; deterministic for a given seed. It includes what real crawls have:
-short boilerplate pages, exact duplicates, malformed lines and a line of invalid UTF-8.
+short boilerplate pages, exact and near duplicates, malformed lines and a line of invalid UTF-8.
 """
 
 from __future__ import annotations
@@ -42,6 +42,11 @@ def write_sample_jsonl(out_dir: str | Path, n_docs: int = 400, n_files: int = 2,
             text = rng.choice(BOILERPLATE)
         elif kind < 0.15 and texts:
             text = rng.choice(texts)  # an exact duplicate under a new id
+        elif kind < 0.22 and texts:
+            words = rng.choice(texts).split(" ")  # a near-duplicate: a few words changed
+            for _ in range(max(1, len(words) // 60)):
+                words[rng.randrange(len(words))] = rng.choice(words)
+            text = " ".join(words)
         else:
             text = "\n\n".join(rng.sample(paras, rng.randint(2, 6)))
         texts.append(text)

@@ -81,6 +81,6 @@ class ExactDedup(GlobalStep):
 
     def write_index(self, con, keys_glob, kept_ids_sql, index_dir):
         index_dir.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY (SELECT id, h FROM read_parquet('{keys_glob}') WHERE id IN ({kept_ids_sql}) "
-                    f"ORDER BY id) TO '{index_dir / 'exact_dedup.parquet'}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT id, h FROM read_parquet('{keys_glob}') WHERE id IN ({kept_ids_sql})) "
+                    f"TO '{index_dir / 'exact_dedup.parquet'}' (FORMAT parquet)")
         (index_dir / "exact_dedup.json").write_text(json.dumps(self.index_card(), indent=2))
