@@ -54,8 +54,12 @@ def decode_html(raw: bytes, content_type: bytes = b"") -> str:
     return str(best)
 
 
-def iter_lines(f, chunk_size: int = 1 << 20):
-    """Lines of a binary stream, without relying on readline (zstd streams lack it)."""
+def iter_lines(f, chunk_size: int = 1 << 16):
+    """Lines of a binary stream, without relying on readline (zstd streams lack it).
+
+    Small reads: a truncated .gz raises inside the read that reaches the break, and what that
+    read had decompressed is lost, so the chunk bounds how much a truncated file loses.
+    """
     pending = b""
     while chunk := f.read(chunk_size):
         lines = (pending + chunk).split(b"\n")
