@@ -11,7 +11,7 @@ import importlib
 from corpus.errors import UserError
 
 STEPS: dict[str, str | None] = {
-    "language": None,
+    "language": "filters.language:LanguageFilter",
     "gopher_quality": None,
     "gopher_repetition": None,
     "c4_quality": None,
