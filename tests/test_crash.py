@@ -34,6 +34,44 @@ def docs_done(dataset_dir):
     return total
 
 
+def kill_when(store, cfg, ready, deadline_s=60):
+    """Start `corpus run`, SIGKILL it once ready(dataset_dir) holds; True if it was still running."""
+    proc = subprocess.Popen([str(CORPUS), "run", str(cfg), "--store", str(store)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + deadline_s
+    while time.time() < deadline and proc.poll() is None and not ready(store / "ds"):
+        time.sleep(0.02)
+    alive = proc.poll() is None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return alive
+
+
+def test_kills_at_several_points_of_a_dedup_run(tmp_path):
+    """Killed while reading, while deciding, and while writing the version: never a visible half."""
+    n = make_input(tmp_path / "raw", files=6, docs=5000)
+    steps = [{"exact_dedup": {}}, {"minhash_dedup": {"threshold": 0.8}}]
+    cfg = write_pipeline(tmp_path / "p.yaml", [str(tmp_path / "raw")], steps=steps, workers=2)
+    store = tmp_path / "store"
+    points = {
+        "first pass": lambda d: docs_done(d) > 500,
+        "after the first decision": lambda d: any(d.glob(".work-*/decisions-0.parquet")),
+        "writing the version": lambda d: any(d.glob(".staging-*/ledger/*.parquet")),
+    }
+    killed = [name for name, ready in points.items() if kill_when(store, cfg, ready)]
+    print("killed during:", killed)
+    assert killed, "the run finished before any kill point; make the input larger"
+    assert not list((store / "ds").glob("v*")), f"a version appeared after kills at {killed}"
+    time.sleep(1.5)
+    run_cli("run", cfg, store=store, check=0)
+    assert sorted(p.name for p in (store / "ds").iterdir()) == [".lock", "v1"]
+    reference = tmp_path / "reference"
+    run_cli("run", cfg, store=reference, check=0)
+    manifest = lambda s: json.loads((s / "ds" / "v1" / "manifest.json").read_text())  # noqa: E731
+    assert manifest(store)["content_hash"] == manifest(reference)["content_hash"]
+    assert manifest(store)["totals"]["docs_in"] == n
+
+
 def test_kill_mid_run_leaves_no_version(tmp_path):
     n = make_input(tmp_path / "raw")
     cfg = write_pipeline(tmp_path / "p.yaml", [str(tmp_path / "raw")], workers=2)
