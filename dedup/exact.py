@@ -58,7 +58,7 @@ class ExactDedup(GlobalStep):
         self.normalise = Normaliser(self.params.normalisation())
 
     def index_card(self) -> dict:
-        return {"hash": "xxh3_128", "normalisation": self.params.normalisation().describe()}
+        return {"hash": "xxh3_128-v1", "normalisation": self.params.normalisation().describe()}
 
     def keys(self, docs):
         return [{"h": xxhash.xxh3_128_digest(self.normalise.bytes(doc.text))} for doc in docs]

@@ -74,7 +74,8 @@ class MinHasher:
             stops = np.flatnonzero(~space[:-1] & space[1:]) + 1
             prefix = np.zeros(len(b) + 1, dtype=np.uint32)
             np.cumsum((b.astype(np.uint32) + np.uint32(1)) * self._powers[: len(b)], out=prefix[1:])
-            words = fmix64(((prefix[stops] - prefix[starts]) * self._inverse[starts]).astype(np.uint64))
+            # no mixing here: the shingle combination below is mixed by fmix64 once
+            words = ((prefix[stops] - prefix[starts]) * self._inverse[starts]).astype(np.uint64)
             word_doc = np.searchsorted(ends_at, starts, side="right")
             n = self.ngram
             counts = np.bincount(word_doc, minlength=len(texts))

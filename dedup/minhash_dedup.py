@@ -83,7 +83,7 @@ class MinhashDedup(GlobalStep):
     def index_card(self) -> dict:
         p = self.params
         return {"num_perm": p.num_perm, "ngram": p.ngram, "seed": p.seed, "bands": self.bands, "rows": self.rows,
-                "normalisation": p.normalisation().describe(), "hash": "corpusmill-minhash-v1"}
+                "normalisation": p.normalisation().describe(), "hash": "corpusmill-minhash-v2"}
 
     def keys(self, docs):
         exact = self.params.verify == "exact"
