@@ -34,6 +34,21 @@ def _utf8_error(raw: bytes) -> str | None:
     return None
 
 
+_INVALID = object()
+
+
+def _stdlib_json(line: bytes):
+    """The stdlib's reading of a line orjson refused: big integers pass, lone surrogates do not."""
+    import json
+
+    try:
+        record = json.loads(line)
+        json.dumps(record, ensure_ascii=False).encode("utf-8")  # unpaired surrogates cannot be stored
+        return record
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        return _INVALID
+
+
 def decode_html(raw: bytes, content_type: bytes = b"") -> str:
     """HTML bytes to str: UTF-8, else the declared charset, else a detected one."""
     try:
@@ -131,9 +146,11 @@ class JsonlInput(CorpusReader):
                         try:
                             record = orjson.loads(line)
                         except orjson.JSONDecodeError as e:
-                            why = _utf8_error(line) or f"invalid JSON: {str(e)[:200]}"
-                            yield quarantined(default_id, source, why)
-                            continue
+                            record = _stdlib_json(line)  # orjson refuses integers past 64 bits
+                            if record is _INVALID:
+                                why = _utf8_error(line) or f"invalid JSON: {str(e)[:200]}"
+                                yield quarantined(default_id, source, why)
+                                continue
                         doc = self.record_document(record, source, default_id)
                     yield doc
         except Exception as e:  # truncated or corrupt compressed file, unreadable path

@@ -1,8 +1,10 @@
 """`corpus run`: raw input → datatrove pipeline → staged version → published version.
 
 The pipeline is [reader, extract (HTML inputs), configured steps..., VersionWriter], run by a
-datatrove executor with one task per input file. Publishing happens only after every task
-finished, and the per-step funnel and content hash are computed from what the tasks wrote.
+datatrove executor with one task per input file. A global step (dedup) splits it into
+segments, with one decision over all documents between them (see corpus.global_step).
+Publishing happens only after every task finished; the per-step funnel and the content hash
+are computed from what the tasks wrote.
 """
 
 from __future__ import annotations
@@ -16,19 +18,19 @@ from pathlib import Path
 from datatrove.executor.local import LocalPipelineExecutor
 from loguru import logger
 
+from corpus import process_guard
 from corpus.config import ExecutorConfig, PipelineConfig
 from corpus.content_hash import of_digests
 from corpus.errors import UserError
+from corpus.global_step import DecideContext, EarlierVersion, GlobalStep
 from corpus.html_text import HtmlExtract
 from corpus.inputs import expand_inputs, fingerprints
 from corpus.ledger import DATA_SCHEMA, LEDGER_SCHEMA
-from corpus import process_guard
 from corpus.manifest import build_manifest, ledger_counts, run_key, same_run
 from corpus.readers import READERS
+from corpus.stages import ApplyDecisions, KeyWriter, StageReader, StageWriter
 from corpus.step_registry import step_class
 from corpus.store import Store, VersionRef
-from corpus.global_step import DecideContext, EarlierVersion, GlobalStep
-from corpus.stages import ApplyDecisions, KeyWriter, StageReader, StageWriter
 from corpus.task_progress import docs_seen, tasks_done
 from corpus.version_writer import VersionWriter
 
@@ -69,6 +71,7 @@ class Segment:
     global_step: GlobalStep | None = None
     keys_dir: Path | None = None
     decisions: Path | None = None
+    earlier: list[EarlierVersion] | None = None  # versions the global step compares against
 
 
 def build_segments(config: PipelineConfig, root, paths_file: str, staging_dir: str, work_dir: Path,
@@ -136,7 +139,7 @@ def make_executor(cfg: ExecutorConfig, pipeline: list, tasks: int, logging_dir: 
                     "(use local or ray)")
 
 
-def _execute(executor, work_dir: Path, tasks: int, total_tasks: int, progress) -> None:
+def _execute(executor, work_dir: Path, logs: Path, tasks: int, total_tasks: int, progress) -> None:
     """Run the executor in this (main) thread while a helper thread reports progress."""
     stop = threading.Event()
     done_before = tasks_done(work_dir)
@@ -154,7 +157,7 @@ def _execute(executor, work_dir: Path, tasks: int, total_tasks: int, progress) -
     try:
         executor.run()
     except Exception as e:
-        raise RunFailed(f"{type(e).__name__}: {e}; task logs are in {work_dir / 'logs'}") from e
+        raise RunFailed(f"{type(e).__name__}: {e}; task logs are in {logs}") from e
     finally:
         stop.set()
         if poller:
@@ -163,7 +166,7 @@ def _execute(executor, work_dir: Path, tasks: int, total_tasks: int, progress) -
         report()
     done = tasks_done(work_dir) - done_before
     if done != tasks:
-        raise RunFailed(f"only {done} of {tasks} tasks finished; task logs are in {work_dir / 'logs'}")
+        raise RunFailed(f"only {done} of {tasks} tasks finished; task logs are in {logs}")
 
 
 def _ensure_readable_parts(staging_dir: Path) -> None:
@@ -222,15 +225,17 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
         segments = build_segments(config, files.folder, str(paths_file), str(staging.dir), staging.work_dir,
                                   str(staging.lock_path))
         tasks = len(files.relpaths)
-        earlier = {id(seg): resolve_against(seg.global_step, store, config.dataset)
-                   for seg in segments if seg.global_step}
+        for seg in segments:  # before any work: a missing index is a user error
+            if seg.global_step:
+                seg.earlier = resolve_against(seg.global_step, store, config.dataset)
         for k, seg in enumerate(segments):
-            executor = make_executor(config.executor, seg.pipeline, tasks, str(staging.work_dir / f"logs-{k}"))
-            _execute(executor, staging.work_dir, tasks, tasks * len(segments), progress)
+            logs = staging.work_dir / f"logs-{k}"
+            executor = make_executor(config.executor, seg.pipeline, tasks, str(logs))
+            _execute(executor, staging.work_dir, logs, tasks, tasks * len(segments), progress)
             if seg.global_step:
                 say(f"{seg.global_step.step_name}: deciding over all documents")
                 ctx = DecideContext(keys_glob=str(seg.keys_dir / "*.parquet"), decisions_path=seg.decisions,
-                                    work_dir=staging.work_dir, earlier=earlier[id(seg)])
+                                    work_dir=staging.work_dir, earlier=seg.earlier)
                 seg.global_step.decide(ctx)
                 for line in ctx.report:
                     say(line)
@@ -245,7 +250,7 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
         run_info = {"executor": config.executor.type, "workers": min(config.executor.workers, tasks),
                     "tasks": tasks, "seconds": None}
 
-        def make_manifest(parent, _parent_manifest):
+        def make_manifest(parent):
             if _existing_version(store, config.dataset, key):  # an identical run published meanwhile
                 return None
             run_info["seconds"] = round(time.time() - started, 2)

@@ -154,14 +154,14 @@ class Store:
     def publish(self, staging: Staging, dataset: str, make_manifest) -> tuple[VersionRef, bool]:
         """Number and rename the staged version into place, under the dataset lock.
 
-        `make_manifest(parent_ref_or_None, latest_manifest_or_None)` returns the manifest to write,
-        or None when an existing version already is this result (nothing is published then).
+        `make_manifest(parent_ref_or_None)` returns the manifest to write, or None when an existing
+        version already is this result (nothing is published then).
         Returns (ref, True), or (None, False) when nothing was published.
         """
         d = self.dataset_dir(dataset)
         with file_lock(d / ".lock"):
             parent = self.latest(dataset)
-            manifest = make_manifest(parent, self.manifest(parent) if parent else None)
+            manifest = make_manifest(parent)
             if manifest is None:
                 return None, False
             ref = VersionRef(dataset, parent.version + 1 if parent else 1)
