@@ -17,7 +17,7 @@ STEPS: dict[str, str | None] = {
     "c4_quality": None,
     "fineweb_quality": None,
     "quality_classifier": None,
-    "pii": None,
+    "pii": "filters.pii:PiiScrubber",
     "exact_dedup": "dedup.exact:ExactDedup",
     "minhash_dedup": "dedup.minhash_dedup:MinhashDedup",
     "min_length": "corpus.basic_steps:MinLength",
