@@ -1,7 +1,7 @@
 """`corpus demo`: the job on a sample built at run time, as a user would run it.
 
-Today: raw crawl → v1 (pass-through) → v2 (length floor, exact and MinHash dedup) → diff.
-Filters, training and the report join it as they land.
+Today: raw crawl → v1 (pass-through) → v2 (length floor, language, PII scrubbing, exact and
+MinHash dedup) → diff. The heuristic filters, training and the report join it as they land.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ def run_demo(out: Path, console) -> None:
     write_sample_jsonl(out / "raw")
     store = Store(out / "store")
     light = _write_pipeline(out / "v1-light.yaml", [])
-    full = _write_pipeline(out / "v2-full.yaml", [{"min_length": {"min_chars": 200}}, {"exact_dedup": {}},
-                                                  {"minhash_dedup": {"threshold": 0.8}}])
+    full = _write_pipeline(out / "v2-full.yaml", [{"min_length": {"min_chars": 200}},
+                                                  {"language": {"keep": ["en"], "min_score": 0.5}}, {"pii": {}},
+                                                  {"exact_dedup": {}}, {"minhash_dedup": {"threshold": 0.8}}])
     refs = []
     for path in (light, full):
         console.rule(f"corpus run {path}")

@@ -1,7 +1,8 @@
 """A small raw input built at run time from text that ships with Python (pydoc topics).
 
 Used by `corpus demo`; deterministic for a given seed. It includes what real crawls have:
-short boilerplate pages, exact and near duplicates, malformed lines and a line of invalid UTF-8.
+short boilerplate pages, exact and near duplicates, a page in German, emails and phone numbers,
+malformed lines and a line of invalid UTF-8.
 """
 
 from __future__ import annotations
@@ -49,11 +50,16 @@ def write_sample_jsonl(out_dir: str | Path, n_docs: int = 400, n_files: int = 2,
             text = " ".join(words)
         else:
             text = "\n\n".join(rng.sample(paras, rng.randint(2, 6)))
+            if rng.random() < 0.1:  # synthetic PII for the pii step to find
+                text += f"\n\nQuestions? Write to maintainer{i}@example.org or call +1 415-555-{1000 + i:04d}."
         texts.append(text)
         lines.append(orjson.dumps({"id": f"doc-{i:05d}", "text": text, "url": f"https://docs.example.org/p/{i}"}))
     lines.insert(len(lines) // 3, b'{"id": "broken-1", "text": "unterminated')
     lines.insert(len(lines) // 2, b'{"id": "bad-utf8", "text": "caf\xe9"}')
     lines.insert(2 * len(lines) // 3, b'{"id": "no-text", "body": "the text is under another key"}')
+    lines.insert(len(lines) // 4, orjson.dumps({"id": "german-page", "text": (
+        "Die Dokumentation beschreibt, wie man Module importiert und Funktionen definiert. "
+        "Jede Funktion hat einen Namen, Parameter und einen Rumpf, der beim Aufruf ausgeführt wird. ") * 3}))
     paths = []
     for f in range(n_files):
         path = out_dir / f"crawl-{f:02d}.jsonl.gz"

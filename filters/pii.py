@@ -191,8 +191,8 @@ class PiiFinder:
             ip = ipaddress.ip_address(candidate)
         except ValueError:
             return False
-        if ip.version == 6 and candidate.count(":") < 2:
-            return False
+        if ip.version == 6 and sum(1 for group in candidate.split(":") if group) < 3:
+            return False  # "::", "::1", "a::b" and grammar notation like "x ::= y" are not addresses
         return self.private_ips or ip.is_global
 
 

@@ -30,6 +30,7 @@ LEFT_ALONE = [
     "room 17151 2450 in block B",
     "order number 630427373398",
     "the year 1999 and 2000 and 3,000,000 people",
+    'grammar: call ::= primary "(" args ")" and a::b or ::1',
 ]
 
 
