@@ -17,7 +17,6 @@ REMOVED_BY = "_removed_by"
 REASON = "_reason"
 IS_HTML = "_is_html"
 INPUT_FIELDS = "input_fields"
-SIGNALS = ("lang", "lang_score", "quality_score", "pii_found", "dup_cluster")
 
 PII_TYPE = pa.struct([(name, pa.int32()) for name in PII_ENTITIES])
 
