@@ -56,7 +56,6 @@ class GlobalStep:
     Params: ClassVar[type] = NoParams
     key_fields: ClassVar[list[tuple[str, pa.DataType]]] = []
     batch_size: ClassVar[int] = 256
-    has_against: ClassVar[bool] = False  # whether the step reads earlier versions' indexes
 
     def __init__(self, params=None):
         self.params = params if params is not None else self.Params()

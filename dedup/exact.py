@@ -51,7 +51,6 @@ class ExactDedup(GlobalStep):
     Params = DedupParams
     key_fields = [("h", pa.binary(16))]
     batch_size = 1024
-    has_against = True
 
     def __init__(self, params=None):
         super().__init__(params)

@@ -66,7 +66,6 @@ VERIFY = ("exact", "estimate", "none")
 class MinhashDedup(GlobalStep):
     step_name = "minhash_dedup"
     Params = MinhashParams
-    has_against = True
 
     def __init__(self, params=None):
         super().__init__(params)
