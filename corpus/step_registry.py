@@ -12,10 +12,10 @@ from corpus.errors import UserError
 
 STEPS: dict[str, str | None] = {
     "language": "filters.language:LanguageFilter",
-    "gopher_quality": None,
-    "gopher_repetition": None,
-    "c4_quality": None,
-    "fineweb_quality": None,
+    "gopher_quality": "filters.heuristics:GopherQuality",
+    "gopher_repetition": "filters.heuristics:GopherRepetition",
+    "c4_quality": "filters.heuristics:C4Quality",
+    "fineweb_quality": "filters.heuristics:FineWebQuality",
     "quality_classifier": None,
     "pii": "filters.pii:PiiScrubber",
     "exact_dedup": "dedup.exact:ExactDedup",

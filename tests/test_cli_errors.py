@@ -45,8 +45,8 @@ def test_bad_config_is_one_clear_error(tmp_path, name):
 
 def test_step_not_available_yet_is_named(tmp_path):
     cfg = tmp_path / "p.yaml"
-    cfg.write_text("dataset: x\ninput: {paths: [raw]}\nsteps: [{gopher_quality: {}}]\n")
-    assert_user_error(run_cli("run", cfg, store=tmp_path / "s"), "step 'gopher_quality' is not available")
+    cfg.write_text("dataset: x\ninput: {paths: [raw]}\nsteps: [{quality_classifier: {}}]\n")
+    assert_user_error(run_cli("run", cfg, store=tmp_path / "s"), "step 'quality_classifier' is not available")
 
 
 def test_missing_pipeline_file(tmp_path):
