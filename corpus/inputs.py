@@ -90,7 +90,7 @@ def expand_inputs(cfg: InputConfig, base_dir: str) -> InputFiles:
     return InputFiles(root=root, relpaths=rel, fs=fs, is_local=is_local)
 
 
-def fingerprints(files: InputFiles, progress=None) -> list[dict]:
+def fingerprints(files: InputFiles) -> list[dict]:
     """Path, size, mtime and xxh3-128 of each input file (the content hash decides 'unchanged')."""
     out = []
     for rel in files.relpaths:
@@ -100,8 +100,6 @@ def fingerprints(files: InputFiles, progress=None) -> list[dict]:
         with files.fs.open(full, "rb") as f:
             while chunk := f.read(1 << 22):
                 h.update(chunk)
-                if progress:
-                    progress(len(chunk))
         mtime = info.get("mtime") or info.get("LastModified") or info.get("created")
         out.append({"path": files.full(rel), "relpath": rel, "size": int(info.get("size") or 0),
                     "mtime": mtime if isinstance(mtime, (int, float)) else str(mtime) if mtime else None,

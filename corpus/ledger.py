@@ -71,6 +71,13 @@ def quarantined(doc_id: str, source: str, error: str) -> Document:
 TOKEN_ESTIMATE = "whitespace"
 
 
+def json_text(value) -> str:
+    """Metadata as JSON text: sorted keys, anything orjson cannot write as its str()."""
+    import orjson
+
+    return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+
+
 def count_tokens(text: str) -> int:
     """Word estimate (whitespace characters + 1), until training/ brings a real tokenizer.
 

@@ -8,6 +8,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def part_path(folder: str | Path, rank: int) -> Path:
+    """The one file a task writes in a folder: part-<rank>.parquet (the store's naming)."""
+    return Path(folder, f"part-{rank:05d}.parquet")
+
+
 class ParquetPart:
     def __init__(self, path: str | Path, schema: pa.Schema, batch_rows: int = 10_000):
         self.path = Path(path)

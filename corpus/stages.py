@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import orjson
 import pyarrow as pa
@@ -11,15 +10,11 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.batching import batched
 
-from corpus.ledger import mark_removed, removed_by
-from corpus.parquet_part import ParquetPart
+from corpus.ledger import json_text, mark_removed, removed_by
+from corpus.parquet_part import ParquetPart, part_path
 from corpus.task_progress import TaskProgress
 
 STAGE_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", pa.string())])
-
-
-def _part(folder: str, rank: int) -> Path:
-    return Path(folder, f"part-{rank:05d}.parquet")
 
 
 class KeyWriter(PipelineStep):
@@ -38,7 +33,7 @@ class KeyWriter(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         pos = 0
-        with ParquetPart(_part(self.keys_dir, rank), self.step.key_schema()) as out:
+        with ParquetPart(part_path(self.keys_dir, rank), self.step.key_schema()) as out:
             for batch in batched(data, self.step.batch_size):
                 live = [(pos + i, doc) for i, doc in enumerate(batch) if removed_by(doc) is None]
                 if live:
@@ -66,11 +61,9 @@ class StageWriter(PipelineStep):
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         progress = TaskProgress(self.work_dir, self.owner_lock, self.segment, rank)
-        with ParquetPart(_part(self.stage_dir, rank), STAGE_SCHEMA, batch_rows=2000) as out:
+        with ParquetPart(part_path(self.stage_dir, rank), STAGE_SCHEMA, batch_rows=2000) as out:
             for doc in data:
-                out.add({"id": doc.id, "text": doc.text,
-                         "metadata": orjson.dumps(doc.metadata, default=str,
-                                                  option=orjson.OPT_NON_STR_KEYS).decode()})
+                out.add({"id": doc.id, "text": doc.text, "metadata": json_text(doc.metadata)})
                 progress.tick()
         progress.done()
         return
@@ -88,7 +81,7 @@ class StageReader(PipelineStep):
         self.stage_dir = stage_dir
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        for batch in pq.ParquetFile(_part(self.stage_dir, rank)).iter_batches(batch_size=2000):
+        for batch in pq.ParquetFile(part_path(self.stage_dir, rank)).iter_batches(batch_size=2000):
             for row in batch.to_pylist():
                 yield Document(text=row["text"], id=row["id"], metadata=orjson.loads(row["metadata"]))
 

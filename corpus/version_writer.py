@@ -14,7 +14,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from corpus.content_hash import row_digest
-from corpus.parquet_part import ParquetPart
+from corpus.parquet_part import ParquetPart, part_path
 from corpus.task_progress import TaskProgress
 from corpus.ledger import (
     DATA_SCHEMA,
@@ -24,13 +24,8 @@ from corpus.ledger import (
     REASON,
     REMOVED_BY,
     count_tokens,
+    json_text,
 )
-
-
-def _json(value) -> str:
-    import orjson
-
-    return orjson.dumps(value, default=str, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def data_row(writer, doc: Document) -> dict:
@@ -46,7 +41,7 @@ def data_row(writer, doc: Document) -> dict:
         "dup_cluster": m.get("dup_cluster"),
         "n_chars": m["n_chars"],
         "n_tokens": m["n_tokens"],
-        "metadata": _json(m.get(INPUT_FIELDS) or {}),
+        "metadata": json_text(m.get(INPUT_FIELDS) or {}),
     }
 
 
@@ -97,7 +92,7 @@ class VersionWriter(PipelineStep):
         data_writer = DigestingParquetWriter(f"{self.version_dir}/data", output_filename="part-${rank}.parquet",
                                              adapter=data_row, schema=DATA_SCHEMA, compression="zstd",
                                              max_file_size=-1, batch_size=2000)
-        with data_writer, ParquetPart(Path(self.version_dir, "ledger", f"part-{rank:05d}.parquet"),
+        with data_writer, ParquetPart(part_path(Path(self.version_dir, "ledger"), rank),
                                       LEDGER_SCHEMA) as ledger_part:
             for doc in data:
                 with self.track_time():

@@ -147,11 +147,12 @@ class GopherRepetition(LedgerStep):
         if p.dup_line_char_frac and chars / len(text) > p.dup_line_char_frac:
             return False, f"dup_line_char_frac ({chars / len(text):.2f})"
         words = cached_words(doc)
-        spaced, grams = NGramKeys(words, separator=" "), NGramKeys(words)
+        spaced = NGramKeys(words, separator=" ")
         for n, frac in p.top_n_grams:
             share = top_duplicate_chars(spaced, int(n)) / len(text)
             if share > frac:
                 return False, f"top_{int(n)}_gram ({share:.2f})"
+        grams = NGramKeys(words)
         for n, frac in p.dup_n_grams:
             share = all_duplicate_chars(grams, int(n)) / len(text)
             if share > frac:
