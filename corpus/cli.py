@@ -158,6 +158,44 @@ def cmd_why(args) -> int:
     return 0
 
 
+def cmd_classifier_train(args) -> int:
+    from corpus.text_sources import iter_texts
+    from filters.classifier_training import TrainParams, train_classifier
+
+    store = _store(args)
+    positives = [t for spec in args.positive for t in iter_texts(spec, args.field, store)]
+    negatives = [t for spec in args.negative for t in iter_texts(spec, args.field, store)]
+    err.log(f"training on {len(positives):,} positive and {len(negatives):,} negative documents "
+            f"({args.holdout:.0%} held out)")
+    params = TrainParams(holdout=args.holdout, epoch=args.epoch, seed=args.seed)
+    card = train_classifier(positives, negatives, args.out, params,
+                            sources={"positive": args.positive, "negative": args.negative})
+    if card["thresholds"]:
+        split = card["split"]
+        out.print(_table([{k.replace("_", " "): v for k, v in row.items()} for row in card["thresholds"]],
+                         title=f"held-out: {split['heldout_positive']} positive, "
+                               f"{split['heldout_negative']} negative"))
+    out.print(f"model: {args.out}  card: {args.out}.json")
+    return 0
+
+
+def cmd_classifier_audit(args) -> int:
+    from corpus.classifier_audit import audit
+
+    store = _store(args)
+    min_score, rows = audit(store, store.resolve(args.version), n=args.n)
+    out.print(f"[bold]{args.version}[/]: quality_classifier min_score {min_score}; "
+              f"the {args.n} kept and {args.n} removed documents nearest to it (PII replaced)")
+    for row in rows:
+        verdict = "[green]kept[/]   " if row.kept else "[red]removed[/]"
+        text = " ".join(row.text.split())
+        snippet = text[:args.width] + ("…" if len(text) > args.width else "")
+        out.print(f"{verdict} {row.score:.3f}  {escape(row.id)}\n    {escape(snippet)}")
+    if not rows:
+        out.print("no scored documents in this version")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from corpus.demo import run_demo
 
@@ -188,6 +226,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("version", metavar="DATASET@vN")
     p.add_argument("doc_id", metavar="DOC_ID")
     p.set_defaults(func=cmd_why)
+    p = sub.add_parser("classifier", help="train and audit a quality/domain classifier on your own seeds")
+    csub = p.add_subparsers(dest="classifier_command", required=True, metavar="ACTION")
+    c = csub.add_parser("train", parents=[store_opt], help="fastText classifier from positive/negative seeds")
+    c.add_argument("--positive", action="append", required=True,
+                   help="JSONL/Parquet/text file, folder, glob or DATASET@vN (repeatable)")
+    c.add_argument("--negative", action="append", required=True, help="as --positive (repeatable)")
+    c.add_argument("--out", required=True, help="model file to write (a .json card is written beside it)")
+    c.add_argument("--field", default="text", help="text field of JSONL/Parquet seeds (default text)")
+    c.add_argument("--holdout", type=float, default=0.2, help="share of each class held out for scores")
+    c.add_argument("--epoch", type=int, default=25)
+    c.add_argument("--seed", type=int, default=0)
+    c.set_defaults(func=cmd_classifier_train)
+    c = csub.add_parser("audit", parents=[store_opt], help="documents nearest the threshold, for a human check")
+    c.add_argument("version", metavar="DATASET@vN")
+    c.add_argument("-n", type=int, default=5, help="documents on each side (default 5)")
+    c.add_argument("--width", type=int, default=300, help="characters of text shown per document")
+    c.set_defaults(func=cmd_classifier_audit)
     p = sub.add_parser("demo", help="the whole job on a built-in sample (no network)")
     p.add_argument("--out", default="corpus-demo", help="folder for the sample input and store (default ./corpus-demo)")
     p.set_defaults(func=cmd_demo)

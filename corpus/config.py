@@ -141,7 +141,7 @@ def build_dataclass(cls, data, where: str):
     return obj
 
 
-def _parse_steps(raw, where: str) -> list[StepConfig]:
+def _parse_steps(raw, where: str, base_dir: Path = Path(".")) -> list[StepConfig]:
     from corpus.step_registry import step_class
 
     if raw is None:
@@ -157,7 +157,10 @@ def _parse_steps(raw, where: str) -> list[StepConfig]:
             raise UserError(f"{here}: each step is one mapping like `- language: {{keep: [en]}}`, got {item!r}")
         (name, params), = item.items()
         cls = step_class(name, here)
-        steps.append(StepConfig(name, build_dataclass(cls.Params, params, f"{here}.{name}")))
+        params = build_dataclass(cls.Params, params, f"{here}.{name}")
+        if hasattr(params, "resolve_paths"):  # model files are named relative to the pipeline file
+            params.resolve_paths(base_dir, f"{here}.{name}")
+        steps.append(StepConfig(name, params))
     names = [s.name for s in steps]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup:
@@ -194,7 +197,7 @@ def parse_config(data, base_dir: Path = Path("."), source: str = "pipeline") -> 
         raise UserError(f"{source}: executor.type: {executor.type!r} is not one of {', '.join(EXECUTOR_TYPES)}")
     if executor.workers < 1:
         raise UserError(f"{source}: executor.workers: must be at least 1, got {executor.workers}")
-    steps = _parse_steps(data.get("steps"), f"{source}: steps")
+    steps = _parse_steps(data.get("steps"), f"{source}: steps", base_dir)
     return PipelineConfig(dataset=dataset, input=inp, steps=steps, executor=executor, base_dir=base_dir)
 
 

@@ -43,10 +43,14 @@ def test_bad_config_is_one_clear_error(tmp_path, name):
     assert not (tmp_path / "store").exists() or not any((tmp_path / "store").rglob("manifest.json"))
 
 
-def test_step_not_available_yet_is_named(tmp_path):
+@pytest.mark.parametrize("params,fragment", [
+    ("{}", "quality_classifier.model: give the model file"),
+    ("{model: models/none.bin}", "quality_classifier.model: file not found"),
+])
+def test_classifier_without_model_is_named(tmp_path, params, fragment):
     cfg = tmp_path / "p.yaml"
-    cfg.write_text("dataset: x\ninput: {paths: [raw]}\nsteps: [{quality_classifier: {}}]\n")
-    assert_user_error(run_cli("run", cfg, store=tmp_path / "s"), "step 'quality_classifier' is not available")
+    cfg.write_text(f"dataset: x\ninput: {{paths: [raw]}}\nsteps: [{{quality_classifier: {params}}}]\n")
+    assert_user_error(run_cli("run", cfg, store=tmp_path / "s"), fragment)
 
 
 def test_missing_pipeline_file(tmp_path):
