@@ -243,6 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-n", type=int, default=5, help="documents on each side (default 5)")
     c.add_argument("--width", type=int, default=300, help="characters of text shown per document")
     c.set_defaults(func=cmd_classifier_audit)
+    from corpus.train_cli import add_parsers as add_training_parsers
+
+    add_training_parsers(sub, store_opt)
     p = sub.add_parser("demo", help="the whole job on a built-in sample (no network)")
     p.add_argument("--out", default="corpus-demo", help="folder for the sample input and store (default ./corpus-demo)")
     p.set_defaults(func=cmd_demo)

@@ -15,7 +15,7 @@ import orjson
 from datatrove.data import Document
 from datatrove.pipeline.readers.base import BaseDiskReader
 
-from corpus.ledger import INPUT_FIELDS, IS_HTML, quarantined
+from corpus.ledger import INPUT_FIELDS, IS_HTML, json_text, quarantined
 
 CHARSET = re.compile(rb"charset=[\"']?([A-Za-z0-9_.:-]+)", re.I)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -84,6 +84,43 @@ def iter_lines(f, chunk_size: int = 1 << 16):
         yield pending
 
 
+CHAT_FIELDS = ("messages",)
+PREFERENCE_FIELDS = ("prompt", "chosen", "rejected")
+
+
+def is_conversational(record: dict) -> bool:
+    """A chat record (`messages`) or a preference record (`prompt`/`chosen`/`rejected`)."""
+    return isinstance(record.get("messages"), list) or all(k in record for k in PREFERENCE_FIELDS)
+
+
+def _turns(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = []
+        for m in value:
+            if not isinstance(m, dict):
+                parts.append(str(m))
+                continue
+            content = m.get("content") if isinstance(m.get("content"), str) else ""
+            calls = m.get("tool_calls")
+            if calls:
+                content = (content + "\n" if content else "") + json_text(calls)
+            parts.append(f"{m.get('role', '?')}: {content}")
+        return "\n\n".join(parts)
+    return "" if value is None else str(value)
+
+
+def conversational_text(record: dict) -> str:
+    """The text filters and dedup see for a chat or preference record: its turns, concatenated.
+
+    The structured fields stay in the record's metadata, where training reads them back.
+    """
+    if isinstance(record.get("messages"), list):
+        return _turns(record["messages"])
+    return "\n\n".join(_turns(record.get(k)) for k in PREFERENCE_FIELDS)
+
+
 class CorpusReader(BaseDiskReader):
     """Shared record → Document logic; subclasses implement `read_file`."""
 
@@ -106,6 +143,11 @@ class CorpusReader(BaseDiskReader):
                 why = "missing" if value is None else f"{type(value).__name__}, not a string or integer"
                 return quarantined(default_id, source, f"id field '{self.id_field}' is {why}")
             doc_id = str(value)
+        if self.text_field not in record and is_conversational(record):
+            record = dict(record, **{self.text_field: conversational_text(record)})
+            keep_structure = True
+        else:
+            keep_structure = False
         if self.text_field not in record:
             keys = ", ".join(list(record)[:10])
             return quarantined(doc_id, source, f"missing text field '{self.text_field}' (fields: {keys})")
@@ -118,6 +160,8 @@ class CorpusReader(BaseDiskReader):
             return quarantined(doc_id, source, "empty text")
         url = record.get(self.url_field)
         extra = {k: v for k, v in record.items() if k not in (self.text_field, self.id_field, self.url_field)}
+        if keep_structure:
+            extra.pop(self.text_field, None)
         metadata = {"source": source, "url": url if isinstance(url, str) else None, INPUT_FIELDS: extra}
         return Document(text=text, id=doc_id, metadata=metadata)
 

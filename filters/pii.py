@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from corpus.errors import UserError
-from corpus.ledger import PII_ENTITIES
+from corpus.ledger import INPUT_FIELDS, PII_ENTITIES
 from corpus.step import LedgerStep
 
 SECRET_MARKERS = ("-----BEGIN", "AKIA", "ASIA", "gh", "github_pat_", "xox", "AIza", "sk_", "rk_", "sk-", "eyJ", "hf_")
@@ -211,7 +211,11 @@ class PiiFinder:
 
 
 class PiiScrubber(LedgerStep):
-    """Never removes a document: replaces what it finds and counts it."""
+    """Never removes a document: replaces what it finds and counts it.
+
+    The record's other fields (metadata, and the turns of chat and preference records, which
+    training reads back) are scrubbed too; the counts are those found in the text.
+    """
 
     step_name = "pii"
     Params = PiiParams
@@ -223,4 +227,16 @@ class PiiScrubber(LedgerStep):
     def filter(self, doc):
         doc.text, counts = self.finder.scrub(doc.text)
         doc.metadata["pii_found"] = counts
+        fields = doc.metadata.get(INPUT_FIELDS)
+        if fields:
+            doc.metadata[INPUT_FIELDS] = self.scrub_strings(fields)
         return True
+
+    def scrub_strings(self, value):
+        if isinstance(value, str):
+            return self.finder.scrub(value)[0]
+        if isinstance(value, list):
+            return [self.scrub_strings(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.scrub_strings(v) for k, v in value.items()}
+        return value

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up of .venv on a fresh machine: the data side only, plus test tools.
-# Set CORPUS_TRAIN=1 to also install the training extra (torch==2.13.0 is installed
+# Idempotent set-up of .venv on a fresh machine: the project, its test tools and the training extra.
+# CORPUS_TRAIN=0 leaves the training extra out (the data side alone); with it, torch==2.13.0 is installed
 # first: a looser torch would pull a multi-GB CUDA build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,10 +9,10 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
     .venv/bin/python -m pip install -q --upgrade pip
 fi
-stamp=.venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -c1-12)-${CORPUS_TRAIN:-0}
+stamp=.venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha1sum | cut -c1-12)-${CORPUS_TRAIN:-1}
 if [ ! -f "$stamp" ]; then
     extras="dev"
-    if [ "${CORPUS_TRAIN:-0}" = "1" ]; then
+    if [ "${CORPUS_TRAIN:-1}" = "1" ]; then
         .venv/bin/python -m pip install -q "torch==2.13.0"
         extras="dev,train"
     fi
