@@ -6,6 +6,7 @@ setup:
 demo: setup
 	.venv/bin/corpus demo
 test: setup
+	@bash scripts/test-deps.sh
 	.venv/bin/python -m pytest -q
 bench: setup
 	.venv/bin/python bench/passthrough.py

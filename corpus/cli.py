@@ -196,10 +196,59 @@ def cmd_classifier_audit(args) -> int:
     return 0
 
 
-def cmd_demo(args) -> int:
-    from corpus.demo import run_demo
+def cmd_report(args) -> int:
+    from quality_reports.report import build
 
-    run_demo(Path(args.out), console=err)
+    store = _store(args)
+    report = build(store.root, args.dataset)
+    if args.html:
+        from quality_reports.html import render
+
+        path = Path(args.html)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(render(report), encoding="utf-8")
+        os.replace(tmp, path)
+        out.print(f"report: {path}")
+        return 0
+    from quality_reports.terminal import print_report
+
+    print_report(report, out)
+    return 0
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    from quality_reports.views import connect
+
+    con = connect(_store(args).root)
+    try:
+        rel = con.execute(args.query)
+    except duckdb.Error as e:
+        raise UserError(f"SQL: {str(e).splitlines()[0]} (views: versions, steps, ledger, data, runs, evals)") from None
+    if rel.description is None:
+        return 0
+    names = [d[0] for d in rel.description]
+    rows = [dict(zip(names, r)) for r in rel.fetchmany(args.limit)]
+    if args.format == "json":
+        import orjson
+
+        out.print(orjson.dumps(rows, default=str).decode(), markup=False)
+    elif rows:
+        out.print(_table(rows))
+    else:
+        out.print("(no rows)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from corpus.demo import DemoBudget, run_demo
+
+    summary = run_demo(Path(args.out), console=err, budget=DemoBudget(steps=args.steps))
+    if "headline" in summary:
+        out.print(summary["headline"])
+    out.print(summary["report"])
     return 0
 
 
@@ -243,11 +292,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-n", type=int, default=5, help="documents on each side (default 5)")
     c.add_argument("--width", type=int, default=300, help="characters of text shown per document")
     c.set_defaults(func=cmd_classifier_audit)
+    p = sub.add_parser("report", parents=[store_opt], help="quality report: data changes next to eval scores")
+    p.add_argument("dataset", nargs="?")
+    p.add_argument("--html", metavar="FILE", help="write one self-contained HTML file instead")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("sql", parents=[store_opt], help="SQL over the views versions, steps, ledger, data, runs, evals")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=200, help="rows shown (default 200)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_sql)
     from corpus.train_cli import add_parsers as add_training_parsers
 
     add_training_parsers(sub, store_opt)
     p = sub.add_parser("demo", help="the whole job on a built-in sample (no network)")
     p.add_argument("--out", default="corpus-demo", help="folder for the sample input and store (default ./corpus-demo)")
+    p.add_argument("--steps", type=int, default=120, help="training steps per version (default 120)")
     p.set_defaults(func=cmd_demo)
     return parser
 

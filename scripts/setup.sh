@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up of .venv on a fresh machine: the project, its test tools and the training extra.
-# CORPUS_TRAIN=0 leaves the training extra out (the data side alone); with it, torch==2.13.0 is installed
-# first: a looser torch would pull a multi-GB CUDA build).
+# CORPUS_TRAIN=0 leaves the training extra out (the data side alone). torch==2.13.0 is installed
+# first: a looser torch would pull a multi-GB CUDA build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
