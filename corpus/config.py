@@ -121,7 +121,7 @@ def build_dataclass(cls, data, where: str):
     if not isinstance(data, dict):
         raise UserError(f"{where}: expected a mapping, got {data!r}")
     hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # init=False fields are set by code
     unknown = sorted(set(data) - set(fields))
     if unknown:
         expected = ", ".join(fields) or "no keys"

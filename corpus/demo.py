@@ -1,7 +1,8 @@
 """`corpus demo`: the whole job on a crawl built at run time, as a user would run it.
 
-raw crawl → classifier from seeds → v1 (light: PII only) and v2 (full: length, language,
-classifier, heuristics, PII, exact and MinHash dedup) → a tokenizer → the same tiny model
+raw crawl → classifier from seeds → held-out set → v1 (light: PII only) and v2 (full:
+decontamination against the held-out set, length, language, classifier, heuristics, PII,
+exact and MinHash dedup) → a tokenizer → the same tiny model
 trained on each version for the same budget → both scored on one held-out domain set →
 the HTML report. No network, no input; a few minutes on 2 cores.
 """
@@ -21,6 +22,7 @@ from corpus.store import Store
 
 LIGHT_STEPS = [{"pii": {}}]
 FULL_STEPS = [
+    {"decontaminate": {"against": ["heldout@v1"]}},
     {"min_length": {"min_chars": 200}},
     {"language": {"keep": ["en"], "min_score": 0.5}},
     {"quality_classifier": {"model": "models/domain.bin", "min_score": 0.5}},
@@ -79,9 +81,9 @@ def run_demo(out: Path, console, budget: DemoBudget | None = None) -> dict:
                             out / "models" / "domain.bin")
     console.print(f"held-out F1 {card['heldout']['f1']:.3f} → {out / 'models' / 'domain.bin'}")
 
+    heldout = _run(_write_pipeline(out / "heldout.yaml", "heldout", ["heldout/*.jsonl.gz"], []), store, console)
     v1 = _run(_write_pipeline(out / "v1-light.yaml", "demo", ["raw/*.jsonl.gz"], LIGHT_STEPS), store, console)
     v2 = _run(_write_pipeline(out / "v2-full.yaml", "demo", ["raw/*.jsonl.gz"], FULL_STEPS), store, console)
-    heldout = _run(_write_pipeline(out / "heldout.yaml", "heldout", ["heldout/*.jsonl.gz"], []), store, console)
     summary = {"v1": str(v1), "v2": str(v2), "heldout": str(heldout), "store": str(store.root)}
     try:
         import trl  # noqa: F401

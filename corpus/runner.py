@@ -211,6 +211,10 @@ def run_pipeline(config: PipelineConfig, store: Store, progress=None, status=Non
     files = expand_inputs(config.input, str(config.base_dir))
     say(f"{len(files.relpaths)} input files under {files.root}")
     prints = fingerprints(files)
+    for step_config in config.steps:  # steps that need the store first (decontaminate's index)
+        prepare = getattr(step_config.params, "prepare", None)
+        if prepare:
+            prepare(store, say)
     key = run_key(config.config_hash(), prints)
     existing = _existing_version(store, config.dataset, key)
     if existing:

@@ -3,7 +3,8 @@
 Used by `corpus demo`; deterministic for a given seed. The domain text is Python's own
 documentation; around it, what real crawls have: navigation and cookie boilerplate, keyword
 spam, pages in other languages, exact and near duplicates, emails, phone numbers and card
-numbers, malformed lines and a line of invalid UTF-8. The paragraphs are split three ways
+numbers, pages that quote the held-out set (eval leakage), malformed lines and a line of invalid
+UTF-8. The paragraphs are split three ways
 and never shared: the crawl, the classifier's positive seeds, and a held-out set for eval.
 """
 
@@ -59,6 +60,19 @@ class SampleParts:
     heldout: Path
 
 
+def _not_sharing_13_grams(candidates: list[str], others: list[str]) -> list[str]:
+    """The candidates that share no 13-word sequence with the others: pydoc topics repeat
+    passages across topics, and the held-out set must be unseen unless a page quotes it."""
+    import re
+
+    def grams(text):
+        w = re.findall(r"\w+", text.lower())
+        return {tuple(w[i:i + 13]) for i in range(len(w) - 12)}
+
+    seen = set().union(*(grams(t) for t in others))
+    return [t for t in candidates if not grams(t) & seen]
+
+
 def _spam(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randint(6, 12)):
@@ -97,6 +111,7 @@ def write_sample(out_dir: str | Path, n_docs: int = 600, n_files: int = 2, seed:
     rng.shuffle(paras)
     n = len(paras)
     heldout_paras, seed_paras, crawl_paras = paras[: n // 8], paras[n // 8: n // 4], paras[n // 4:]
+    heldout_paras = _not_sharing_13_grams(heldout_paras, seed_paras + crawl_paras)
     out_dir = Path(out_dir)
     lines: list[bytes] = []
     texts: list[str] = []
@@ -122,6 +137,11 @@ def write_sample(out_dir: str | Path, n_docs: int = 600, n_files: int = 2, seed:
                 text += "\n\n" + _pii_line(rng, i)
         texts.append(text)
         lines.append(orjson.dumps({"id": f"doc-{i:05d}", "text": text, "url": f"https://{host}/p/{i}"}))
+    for k in range(4):  # eval leakage: pages that quote a held-out paragraph inside other text
+        quote = heldout_paras[3 * k]  # one paragraph of each of the first held-out documents
+        text = "\n\n".join(rng.sample(crawl_paras, 2) + [quote] + rng.sample(crawl_paras, 1))
+        lines.insert(rng.randrange(len(lines)), orjson.dumps({"id": f"leak-{k}", "text": text,
+                                                              "url": f"https://forum.example.com/t/{k}"}))
     lines.insert(len(lines) // 3, b'{"id": "broken-1", "text": "unterminated')
     lines.insert(len(lines) // 2, b'{"id": "bad-utf8", "text": "caf\xe9"}')
     lines.insert(2 * len(lines) // 3, b'{"id": "no-text", "body": "the text is under another key"}')

@@ -20,6 +20,8 @@ STEPS: dict[str, str] = {
     "exact_dedup": "dedup.exact:ExactDedup",
     "minhash_dedup": "dedup.minhash_dedup:MinhashDedup",
     "min_length": "corpus.basic_steps:MinLength",
+    "decontaminate": "filters.decontaminate:Decontaminate",
+    "url_filter": "filters.url_filter:UrlFilter",
 }
 
 

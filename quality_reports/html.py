@@ -208,6 +208,8 @@ def render(report: Report) -> str:
             out.append("<div><h3>Length (tokens per kept document)</h3>" + bar_chart(
                 "kept documents by length", [f"≥ {r['tokens_from']:,}" for r in v.lengths],
                 {"docs": [r["docs"] for r in v.lengths]}) + "</div>")
+        if v.contamination:
+            out.append("<div><h3>Contamination removed (per eval set)</h3>" + table(v.contamination) + "</div>")
         if v.clusters:
             out.append("<div><h3>Duplicate clusters</h3>" + table(v.clusters) + "</div>")
         if v.pii:

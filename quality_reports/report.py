@@ -24,6 +24,7 @@ class VersionDetail:
     pii: list[dict]
     domains: list[dict]
     sources: list[dict]
+    contamination: list[dict]
     samples: list[dict]
 
 
@@ -53,6 +54,7 @@ def build(store_root: str | Path, dataset: str | None = None) -> Report:
             languages=sections.language_mix(con, ref), quality=sections.quality_histogram(con, ref),
             lengths=sections.length_histogram(con, ref), clusters=sections.duplicate_clusters(con, ref),
             pii=sections.pii_found(con, ref), domains=sections.domains(con, ref), sources=sections.sources(con, ref),
+            contamination=sections.contamination(con, ref),
             samples=sections.samples(con, ref)))
     store = Store(store_root)
     for a, b in sections.consecutive_pairs(con, dataset)[-MAX_VERSIONS_IN_DETAIL:]:

@@ -179,6 +179,14 @@ def removal_reasons(con, ref: str) -> list[dict]:
                         FROM ledger WHERE ref = ? AND NOT kept GROUP BY 1, 2 ORDER BY docs DESC LIMIT 12""", [ref])
 
 
+def contamination(con, ref: str) -> list[dict]:
+    """Documents the decontaminate step removed, per protected eval set."""
+    return rows(con, """SELECT regexp_extract(reason, 'shared with eval set (.*)$', 1) AS eval_set,
+                        count(*) AS docs, sum(n_tokens) AS tokens
+                        FROM ledger WHERE ref = ? AND removed_by = 'decontaminate' GROUP BY 1 ORDER BY docs DESC""",
+                [ref])
+
+
 def samples(con, ref: str, n: int = 3) -> list[dict]:
     """A few kept documents, PII replaced again whatever the pipeline did: reports carry no raw PII."""
     from filters.pii import PiiFinder, PiiParams

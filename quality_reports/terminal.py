@@ -39,5 +39,7 @@ def print_report(report: Report, console) -> None:
         console.print(_table(v.funnel, f"{v.ref}: funnel"))
         if v.reasons:
             console.print(_table(v.reasons, f"{v.ref}: removal reasons"))
+        if v.contamination:
+            console.print(_table(v.contamination, f"{v.ref}: contamination removed per eval set"))
         if v.pii:
             console.print(_table([r for r in v.pii if r["found"]] or v.pii, f"{v.ref}: PII found (replaced)"))

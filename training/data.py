@@ -15,6 +15,7 @@ from pathlib import Path
 import xxhash
 
 from corpus.errors import UserError
+from corpus.eval_split import split  # noqa: F401  (training.data.split is the public name)
 
 KINDS = ("cpt", "sft", "dpo", "grpo")
 
@@ -62,19 +63,6 @@ def _load_file(path: Path) -> TrainingData:
         fields = {k: v for k, v in rec.items() if k not in ("id", "text")}
         rows.append({"id": str(rec.get("id", i)), "text": rec.get("text") or "", "fields": fields})
     return TrainingData(str(path), xxhash.xxh3_128_hexdigest(path.read_bytes()), rows)
-
-
-def is_eval(doc_id: str, eval_share: float) -> bool:
-    return xxhash.xxh3_64_intdigest(doc_id.encode()) % 10_000 < eval_share * 10_000
-
-
-def split(rows: list[dict], eval_share: float) -> tuple[list[dict], list[dict]]:
-    """Train and eval rows by id hash; at least one eval row when there are two or more rows."""
-    train = [r for r in rows if not is_eval(r["id"], eval_share)]
-    evals = [r for r in rows if is_eval(r["id"], eval_share)]
-    if eval_share > 0 and not evals and len(train) >= 2:
-        evals, train = train[-1:], train[:-1]
-    return train, evals
 
 
 def _json_arguments(messages: list[dict]) -> list[dict]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import xxhash
 
 from corpus.errors import UserError
+from corpus.eval_split import RULE as EVAL_RULE
 from training import runs
 from training.data import KINDS, examples, load, split, to_dataset
 from training.model_presets import build_model, is_preset, n_parameters
@@ -301,7 +302,7 @@ def train(cfg: TrainConfig, store, log=print) -> Path:
         run = {
             "run_id": run_id, "kind": cfg.kind,
             "data": {"ref": data.ref, "content_hash": data.content_hash, "train_docs": len(train_rows),
-                     "eval_docs": len(eval_rows), "eval_share": cfg.eval_share, "eval_split": "xxh3_64(id) % 10000"},
+                     "eval_docs": len(eval_rows), "eval_share": cfg.eval_share, "eval_split": EVAL_RULE},
             "model": {"ref": _local_ref(cfg.model), "parameters": n_parameters(model)},
             "tokenizer": {"ref": _local_ref(cfg.tokenizer or cfg.model), "vocab_size": len(tok),
                           "card": _tokenizer_card(cfg.tokenizer or cfg.model)},
