@@ -180,6 +180,8 @@ def parse_config(data, base_dir: Path = Path("."), source: str = "pipeline") -> 
         if key not in data:
             raise UserError(f"{source}: missing required key '{key}'")
     dataset = data["dataset"]
+    if dataset == "runs":
+        raise UserError(f"{source}: dataset: 'runs' is reserved for training runs in the store; pick another name")
     if not isinstance(dataset, str) or not DATASET_NAME.match(dataset):
         raise UserError(
             f"{source}: dataset: {dataset!r} is not a valid name (letters, digits, '_', '.', '-'; no slashes)"

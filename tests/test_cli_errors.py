@@ -7,6 +7,9 @@ import pytest
 from conftest import run_cli, write_pipeline
 
 BAD_CONFIGS = {
+    "reserved name": ("dataset: runs\ninput: {paths: [raw]}\n", "'runs' is reserved"),
+    "code-set key": ("dataset: x\ninput: {paths: [raw]}\nsteps: [{decontaminate: {files: [raw], index_path: /etc}}]\n",
+                     "unknown key 'index_path'"),
     "unknown top key": ("dataset: x\ninput: {paths: [raw]}\nstepz: []\n", "unknown key 'stepz'"),
     "bad format": ("dataset: x\ninput: {paths: [raw], format: csv}\n", "input.format: 'csv'"),
     "unknown step": ("dataset: x\ninput: {paths: [raw]}\nsteps: [{lang_id: {}}]\n", "unknown step 'lang_id'"),
