@@ -27,6 +27,14 @@ class NoParams:
 class LedgerStep(BaseFilter):
     step_name: ClassVar[str]
     Params: ClassVar[type] = NoParams
+    # attributes each worker loads for itself (models, indexes): not pickled to the workers
+    worker_local: ClassVar[tuple[str, ...]] = ()
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for name in self.worker_local:
+            state[name] = None
+        return state
 
     def __init__(self, params=None, batch_size: int = 1):
         super().__init__(batch_size=batch_size)

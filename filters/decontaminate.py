@@ -228,15 +228,11 @@ def presence_bitmap(hashes: np.ndarray) -> np.ndarray:
 class Decontaminate(LedgerStep):
     step_name = "decontaminate"
     Params = DecontaminateParams
+    worker_local = ("_index",)
 
     def __init__(self, params=None):
         super().__init__(params)
         self._index = None
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_index"] = None
-        return state
 
     @property
     def index(self) -> tuple[np.ndarray, np.ndarray]:

@@ -106,16 +106,12 @@ class LanguageParams:
 class LanguageFilter(LedgerStep):
     step_name = "language"
     Params = LanguageParams
+    worker_local = ("_model",)
 
     def __init__(self, params=None):
         super().__init__(params)
         self._model = None
         self.keep = set(self.params.keep)
-
-    def __getstate__(self):  # workers load the model themselves
-        state = dict(self.__dict__)
-        state["_model"] = None
-        return state
 
     @property
     def model(self) -> LanguageModel:

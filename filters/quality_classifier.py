@@ -81,15 +81,11 @@ class QualityClassifierParams:
 class QualityClassifier(LedgerStep):
     step_name = "quality_classifier"
     Params = QualityClassifierParams
+    worker_local = ("_model",)
 
     def __init__(self, params=None):
         super().__init__(params)
         self._model = None
-
-    def __getstate__(self):  # workers load the model themselves
-        state = dict(self.__dict__)
-        state["_model"] = None
-        return state
 
     @property
     def model(self) -> ClassifierModel:

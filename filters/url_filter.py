@@ -66,17 +66,13 @@ def domain_match(host: str, domains: list[str]) -> str | None:
 class UrlFilter(LedgerStep):
     step_name = "url_filter"
     Params = UrlFilterParams
+    worker_local = ("_bundled",)
 
     def __init__(self, params=None):
         super().__init__(params)
         self._bundled = None
         self.allow = [re.compile(p) for p in self.params.allow_patterns]
         self.deny = [re.compile(p) for p in self.params.deny_patterns]
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_bundled"] = None
-        return state
 
     @property
     def bundled(self) -> "BundledLists":
