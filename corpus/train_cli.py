@@ -100,6 +100,8 @@ def cmd_eval(args, store, out, err) -> int:
         run_dir = runs.resolve(store.root, args.target)
         model_path = run_dir / "model"
     run = runs.read_run(run_dir) if run_dir else None
+    if args.lm_eval:
+        return _lm_eval(args, model_path, run_dir, out, err)
     data_ref = args.data or (run["data"]["ref"] if run else None)
     if not data_ref:
         raise UserError("give --data DATASET@vN for a model that is not a run")
@@ -120,6 +122,22 @@ def cmd_eval(args, store, out, err) -> int:
         runs.record_eval(run_dir, {"data": data.ref, "content_hash": data.content_hash, "split": args.split, **scores})
     out.print(f"{data.ref} ({args.split}): perplexity {scores['perplexity']:.3f}  "
               f"bits/byte {scores['bits_per_byte']:.4f}  tokens {scores['tokens']:,}")
+    return 0
+
+
+def _lm_eval(args, model_path: Path, run_dir, out, err) -> int:
+    from training import runs
+    from training.harness import run_tasks
+
+    if not args.lm_eval_tasks:
+        raise UserError("--lm-eval needs --lm-eval-tasks DIR (a folder of local lm-eval task YAML files)")
+    tasks = [t for t in args.lm_eval.split(",") if t]
+    err.log(f"lm-eval {', '.join(tasks)} on {model_path} (local tasks from {args.lm_eval_tasks})")
+    for scores in run_tasks(model_path, tasks, Path(args.lm_eval_tasks), limit=args.limit):
+        if run_dir:
+            runs.record_eval(run_dir, scores)
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in scores["metrics"].items())
+        out.print(f"{scores['data']}: {shown}")
     return 0
 
 
@@ -174,6 +192,9 @@ def add_parsers(sub, store_opt) -> None:
     p.add_argument("--eval-share", dest="eval_share", type=float)
     p.add_argument("--max-length", dest="max_length", type=int)
     p.add_argument("--trust-remote-code", action="store_true")
+    p.add_argument("--lm-eval", metavar="TASKS", help="lm-evaluation-harness task names, comma-separated (extra)")
+    p.add_argument("--lm-eval-tasks", metavar="DIR", help="folder of local lm-eval task YAML files")
+    p.add_argument("--limit", type=int, help="lm-eval: at most this many examples per task")
     p.set_defaults(func=dispatch(cmd_eval))
 
     p = sub.add_parser("runs", parents=[store_opt], help="training runs and their latest eval scores")

@@ -30,7 +30,8 @@ def common_eval_set(con, dataset: str | None = None) -> tuple[str, str] | None:
     where, params = _where_dataset(dataset, "v")
     found = rows(con, f"""
         SELECT e.eval_data, e.split, count(DISTINCT r.data_ref) AS versions
-        FROM runs r JOIN evals e USING (run_id) JOIN versions v ON v.ref = r.data_ref {where}
+        FROM runs r JOIN evals e USING (run_id) JOIN versions v ON v.ref = r.data_ref
+        {where + " AND" if where else "WHERE"} e.perplexity IS NOT NULL
         GROUP BY 1, 2 ORDER BY versions DESC, max(e.at) DESC LIMIT 1""", params)
     return (found[0]["eval_data"], found[0]["split"]) if found else None
 

@@ -117,12 +117,13 @@ def connect(store_root: str | Path) -> duckdb.DuckDBPyConnection:
             SELECT regexp_extract(filename, '/runs/([^/]+)/eval\\.json$', 1) AS run_id,
                    e->>'data' AS eval_data, e->>'split' AS split, e->>'content_hash' AS eval_content_hash,
                    CAST(e->>'perplexity' AS DOUBLE) AS perplexity, CAST(e->>'bits_per_byte' AS DOUBLE) AS bits_per_byte,
-                   CAST(e->>'tokens' AS BIGINT) AS tokens, CAST(e->>'docs' AS BIGINT) AS docs, e->>'at' AS at
+                   CAST(e->>'tokens' AS BIGINT) AS tokens, CAST(e->>'docs' AS BIGINT) AS docs, e->>'at' AS at,
+                   CAST(e->>'score' AS DOUBLE) AS score, e->'metrics' AS metrics
             FROM (SELECT filename, json AS e
                   FROM read_json_objects({_lit(eval_files)}, filename = true, format = 'array'))""")
     else:
         con.execute("CREATE VIEW evals AS " + _empty({"run_id": "VARCHAR", "eval_data": "VARCHAR", "split": "VARCHAR",
                                                       "eval_content_hash": "VARCHAR", "perplexity": "DOUBLE",
                                                       "bits_per_byte": "DOUBLE", "tokens": "BIGINT", "docs": "BIGINT",
-                                                      "at": "VARCHAR"}))
+                                                      "at": "VARCHAR", "score": "DOUBLE", "metrics": "JSON"}))
     return con

@@ -14,7 +14,7 @@ if [ ! -f "$stamp" ]; then
     extras="dev"
     if [ "${CORPUS_TRAIN:-1}" = "1" ]; then
         .venv/bin/python -m pip install -q "torch==2.13.0"
-        extras="dev,train"
+        extras="dev,train,lmeval"
     fi
     .venv/bin/python -m pip install -q -e ".[$extras]"
     rm -f .venv/.installed-*

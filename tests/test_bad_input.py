@@ -43,7 +43,7 @@ def test_nul_bytes_big_documents_and_empty_files(tmp_path):
     raw.mkdir()
     (raw / "nul.jsonl").write_bytes(b'{"id": "escaped", "text": "a\\u0000b and more"}\n'
                                     b'{"id": "raw", "text": "x\x00y"}\n')
-    big_text = "harvest " * 3_000_000  # 24 MB in one document
+    big_text = "harvest " * 6_250_000  # 50 MB in one document
     (raw / "big.jsonl").write_bytes(orjson.dumps({"id": "big", "text": big_text}) + b"\n")
     (raw / "empty.jsonl").write_bytes(b"")
     run_cli("run", write_pipeline(tmp_path / "p.yaml", [str(raw)], id_field="id"), store=tmp_path / "s", check=0)
