@@ -19,9 +19,10 @@ from datatrove.pipeline.filters.gopher_repetition_filter import find_duplicates
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
 from corpus.step import LedgerStep
-from filters.text_stats import NGramKeys, cached_words, count_sentences, words_of
+from filters.text_stats import NGramKeys, cached_line_words, cached_words, count_sentences, remember, words_of
 
 PARAGRAPHS = re.compile(r"\n{2,}")
+HAS_LETTER = re.compile(r"[^\W\d_]")
 LINES = re.compile("\n+")
 
 
@@ -39,21 +40,48 @@ class GopherQualityParams:
     stop_words: list[str] = field(default_factory=lambda: list(STOP_WORDS))
 
 
+SYMBOL, LETTER = 1, 2
+
+
+class TokenClasses(dict):
+    """Per token, one int: its length << 2, SYMBOL (every character is punctuation) and LETTER
+    (has a letter), remembered: tokens repeat, so most lookups are one dict hit instead of a
+    loop over characters, and one numpy pass reads all three."""
+
+    LIMIT = 500_000
+
+    def __missing__(self, w: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        symbol = not ((w.isascii() and w.isalnum()) or any(ch not in PUNCTUATION_SET for ch in w))
+        letter = w.isalpha() or HAS_LETTER.search(w) is not None
+        value = self[w] = (len(w) << 2) | (SYMBOL if symbol else 0) | (LETTER if letter else 0)
+        return value
+
+
+_CLASSES = TokenClasses()
+
+
 class GopherQuality(LedgerStep):
     step_name = "gopher_quality"
     Params = GopherQualityParams
+
+    def __init__(self, params=None):
+        super().__init__(params)
+        self.stop_words = frozenset(self.params.stop_words)
 
     def filter(self, doc):
         p, text = self.params, doc.text
         words = cached_words(doc)
         n_words = len(words)
-        non_symbol = [w for w in words if (w.isascii() and w.isalnum()) or any(ch not in PUNCTUATION_SET for ch in w)]
-        n = len(non_symbol)
+        classes = np.fromiter(map(_CLASSES.__getitem__, words), dtype=np.int64, count=n_words)
+        word_symbol = (classes & SYMBOL).astype(bool)
+        n = n_words - int(word_symbol.sum())
         if n == 0 or (p.min_doc_words and n < p.min_doc_words):
             return False, f"gopher_short_doc ({n} words < {p.min_doc_words})"
         if p.max_doc_words and n > p.max_doc_words:
             return False, f"gopher_long_doc ({n} words > {p.max_doc_words})"
-        avg = sum(len(w) for w in non_symbol) / n if n else 0.0
+        avg = float((classes[~word_symbol] >> 2).sum()) / n
         if p.min_avg_word_length and avg < p.min_avg_word_length:
             return False, f"gopher_below_avg_threshold (mean word length {avg:.2f})"
         if p.max_avg_word_length and avg > p.max_avg_word_length:
@@ -72,11 +100,11 @@ class GopherQuality(LedgerStep):
             if ending > p.max_ellipsis_lines_ratio:
                 return False, f"gopher_too_many_end_ellipsis ({ending:.2f} of lines)"
         if p.max_non_alpha_words_ratio:
-            alpha = sum(w.isalpha() or any(c.isalpha() for c in w) for w in words) / n_words
+            alpha = int(np.count_nonzero(classes & LETTER)) / n_words
             if alpha < p.max_non_alpha_words_ratio:
                 return False, f"gopher_below_alpha_threshold ({alpha:.2f} of words)"
         if p.min_stop_words:
-            found = len(set(p.stop_words).intersection(words))
+            found = len(self.stop_words.intersection(words))
             if found < p.min_stop_words:
                 return False, f"gopher_enough_stop_words ({found} < {p.min_stop_words})"
         return True
@@ -102,10 +130,16 @@ def top_duplicate_chars(grams: NGramKeys, n: int) -> int:
     keys, lengths = grams.keys(n)
     if not len(keys):
         return 0
-    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    best = counts.max()
-    at = first[counts == best].min()  # ties: the n-gram seen first, as Counter.most_common does
-    return int(lengths[at] - 1) * int(best)
+    ordered = np.sort(keys)  # a sort, not an argsort: only the few most frequent keys need positions
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(ordered)))
+    best = int(counts.max())
+    if best == 1:
+        at = 0
+    else:  # ties: the n-gram seen first, as Counter.most_common does
+        tied = ordered[starts[counts == best]]
+        at = int(np.flatnonzero(keys == tied[0])[0]) if len(tied) == 1 else int(np.flatnonzero(np.isin(keys, tied))[0])
+    return int(lengths[at] - 1) * best
 
 
 def all_duplicate_chars(grams: NGramKeys, n: int) -> int:
@@ -113,16 +147,22 @@ def all_duplicate_chars(grams: NGramKeys, n: int) -> int:
     keys, lengths = grams.keys(n)
     if np.unique(keys).size == keys.size:  # nothing repeats (most prose): no need for the greedy walk
         return 0
+    # The walk only needs the positions whose n-gram occurs more than once: a unique one is
+    # never "seen before", and adding it to `seen` changes nothing.
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    candidates = np.flatnonzero(counts[inverse] > 1).tolist()
     keys, lengths = keys.tolist(), lengths.tolist()
-    seen, repeated, idx, last = set(), 0, 0, len(keys)
-    while idx < last:
-        key = keys[idx]
+    seen, repeated, idx = set(), 0, 0
+    for pos in candidates:
+        if pos < idx:  # inside the n words skipped after the last repeat
+            continue
+        key = keys[pos]
         if key in seen:
-            repeated += lengths[idx]
-            idx += n
+            repeated += lengths[pos]
+            idx = pos + n
         else:
             seen.add(key)
-            idx += 1
+            idx = pos + 1
     return repeated
 
 
@@ -147,14 +187,20 @@ class GopherRepetition(LedgerStep):
         if p.dup_line_char_frac and chars / len(text) > p.dup_line_char_frac:
             return False, f"dup_line_char_frac ({chars / len(text):.2f})"
         words = cached_words(doc)
-        spaced = NGramKeys(words, separator=" ")
+        grams = NGramKeys(words)
+        spaced = NGramKeys(words, separator=" ", plain=grams)
         for n, frac in p.top_n_grams:
             share = top_duplicate_chars(spaced, int(n)) / len(text)
             if share > frac:
                 return False, f"top_{int(n)}_gram ({share:.2f})"
-        grams = NGramKeys(words)
-        for n, frac in p.dup_n_grams:
-            share = all_duplicate_chars(grams, int(n)) / len(text)
+        no_repeat_from = None  # an n-gram that repeats contains a shorter one that repeats
+        for n, frac in sorted(p.dup_n_grams):
+            if no_repeat_from is not None and n >= no_repeat_from:
+                continue
+            repeated = all_duplicate_chars(grams, int(n))
+            if repeated == 0:
+                no_repeat_from = n
+            share = repeated / len(text)
             if share > frac:
                 return False, f"duplicated_{int(n)}_n_grams ({share:.2f})"
         return True
@@ -173,12 +219,12 @@ class C4Params:
     filter_policy: bool = True
 
 
-def sentences_in_line(line: str) -> int:
+def sentences_in_line(line: str, words: list[str]) -> int:
     """Sentences in one kept line; a line with at most one end mark, at its end, is one sentence."""
     marks = line.count(".") + line.count("!") + line.count("?")
     if marks == 0 or (marks == 1 and line.rstrip("\"'").endswith((".", "!", "?"))):
         return 1
-    return count_sentences(words_of(line))
+    return count_sentences(words)
 
 
 class C4Quality(LedgerStep):
@@ -189,14 +235,17 @@ class C4Quality(LedgerStep):
 
     def filter(self, doc):
         p = self.params
-        sentences, kept = 0, []
-        for line in doc.text.splitlines():
+        sentences, kept, kept_words = 0, [], []
+        for line, tokens in zip(doc.text.splitlines(), cached_line_words(doc)):
             line = line.strip()
             words = line.split()
-            if p.max_word_length != -1 and any(len(w) > p.max_word_length for w in words):
+            if (p.max_word_length != -1 and len(line) > p.max_word_length
+                    and max(map(len, words), default=0) > p.max_word_length):
                 continue
             if p.remove_citations:
-                line = CITATION_REGEX.sub("", line)
+                line, cited = CITATION_REGEX.subn("", line)
+                if cited:
+                    tokens = words_of(line)
             if p.filter_no_terminal_punct and (not line.endswith(END_PUNCTUATION) or line.endswith(ELLIPSIS)):
                 continue
             if len(words) < p.min_words_per_line:
@@ -211,11 +260,13 @@ class C4Quality(LedgerStep):
             if p.filter_policy and any(s in lower for s in POLICY_SUBSTRINGS):
                 continue
             if p.min_num_sentences != -1:
-                sentences += sentences_in_line(line)
+                sentences += sentences_in_line(line, tokens)
             kept.append(line)
+            kept_words.append(tokens)
         if sentences < p.min_num_sentences:
             return False, f"too_few_sentences ({sentences} < {p.min_num_sentences})"
         doc.text = "\n".join(kept).strip()
+        remember(doc.text, kept_words)  # the next steps need not tokenise the rewritten text again
         return True
 
 

@@ -26,18 +26,48 @@ WORD = re.compile(
 SENTENCE_END = frozenset(".!?")
 
 
+ABBREVIATIONS_LOWER = frozenset(a.lower() for a in ABBREVIATIONS)
+
+
 def words_of(text: str) -> list[str]:
-    """Tokens; plain alphanumeric chunks (most of prose) skip the regex."""
+    """Tokens; plain alphanumeric chunks (most of prose) skip the regex, and so do letters
+    followed by one punctuation mark ("crops," "rain.") unless they are an abbreviation."""
     out: list[str] = []
+    append, extend, findall = out.append, out.extend, WORD.findall
     for chunk in text.split():
         if chunk.isalnum():
-            out.append(chunk)
+            append(chunk)
+            continue
+        head, last = chunk[:-1], chunk[-1]
+        if head.isalpha() and not last.isalnum() and last != "_" and head.lower() not in ABBREVIATIONS_LOWER:
+            append(head)
+            append(last)
         else:
-            out.extend(WORD.findall(chunk))
+            extend(findall(chunk))
+    return out
+
+
+def words_of_by_regex(text: str) -> list[str]:
+    """The tokenisation words_of shortcuts (kept for the test that they agree)."""
+    out: list[str] = []
+    for chunk in text.split():
+        out.extend([chunk] if chunk.isalnum() else WORD.findall(chunk))
     return out
 
 
 _P = np.uint64(0x100000001B3)
+_POWERS = np.ones(1, dtype=np.uint64)
+
+
+def _powers(length: int) -> np.ndarray:
+    """P^k mod 2^64 for k < length: one table per process, grown when a longer text comes."""
+    global _POWERS
+    if len(_POWERS) < length:
+        steps = np.full(max(length, 2 * len(_POWERS), 1 << 14), _P, dtype=np.uint64)
+        steps[0] = 1
+        with np.errstate(over="ignore"):
+            _POWERS = np.cumprod(steps, dtype=np.uint64)
+    return _POWERS[:length]
 
 
 class NGramKeys:
@@ -49,18 +79,22 @@ class NGramKeys:
     (the reported length then includes that one extra trailing space).
     """
 
-    def __init__(self, words: list[str], separator: str = ""):
-        if separator:
-            words = [w + separator for w in words]
-        self.n_words = len(words)
-        lengths = np.array(list(map(len, words)), dtype=np.int64)
-        self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self.offsets[1:])
-        codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    def __init__(self, words: list[str], separator: str = "", plain: "NGramKeys | None" = None):
+        if plain is not None and len(separator) == 1:  # the plain keys' characters, a separator after each word
+            self.n_words = plain.n_words
+            self.offsets = plain.offsets + np.arange(plain.n_words + 1, dtype=np.int64)
+            codes = np.insert(plain.codes, plain.offsets[1:], np.uint64(ord(separator)))
+        else:
+            if separator:
+                words = [w + separator for w in words]
+            self.n_words = len(words)
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            self.offsets = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=self.offsets[1:])
+            codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        self.codes = codes
+        self.powers = _powers(len(codes) + 1)  # powers[k] = P^k mod 2^64
         with np.errstate(over="ignore"):
-            steps = np.full(len(codes) + 1, _P, dtype=np.uint64)
-            steps[0] = 1
-            self.powers = np.cumprod(steps, dtype=np.uint64)  # powers[k] = P^k mod 2^64
             self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
             np.cumsum((codes + np.uint64(1)) * self.powers[:-1], out=self.prefix[1:])
 
@@ -93,8 +127,25 @@ def count_sentences(words: list[str]) -> int:
     return sentences
 
 
-_RECENT: list[tuple[str, list[str]]] = []  # (text, words) of the last few texts seen
+_RECENT: list[tuple[str, list[list[str]], list[str]]] = []  # (text, words per line, words) recently seen
 _RECENT_SIZE = 4
+
+
+def _entry(text: str) -> tuple[str, list[list[str]], list[str]]:
+    for entry in _RECENT:
+        if entry[0] is text:
+            return entry
+    per_line = [words_of(line) for line in text.splitlines()]
+    return remember(text, per_line)
+
+
+def remember(text: str, per_line: list[list[str]]) -> tuple[str, list[list[str]], list[str]]:
+    """Record the words of a text known from its lines (str.split whitespace includes every
+    line break splitlines knows, so the lines' words, in order, are the text's words)."""
+    entry = (text, per_line, [w for line in per_line for w in line])
+    _RECENT.insert(0, entry)
+    del _RECENT[_RECENT_SIZE:]
+    return entry
 
 
 def cached_words(doc) -> list[str]:
@@ -103,11 +154,9 @@ def cached_words(doc) -> list[str]:
     Steps run one document after another through the chain, so a handful of recent texts
     (matched by identity: a rewritten text is a new object) is all the cache needs.
     """
-    text = doc.text
-    for seen, words in _RECENT:
-        if seen is text:
-            return words
-    words = words_of(text)
-    _RECENT.insert(0, (text, words))
-    del _RECENT[_RECENT_SIZE:]
-    return words
+    return _entry(doc.text)[2]
+
+
+def cached_line_words(doc) -> list[list[str]]:
+    """The words of each line of doc.text (as str.splitlines splits it), from the same cache."""
+    return _entry(doc.text)[1]

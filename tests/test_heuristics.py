@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 import orjson
 import polars as pl
 import pytest
@@ -14,7 +16,7 @@ from datatrove.pipeline.filters.gopher_repetition_filter import find_all_duplica
 from conftest import run_cli, write_pipeline
 from filters.heuristics import (C4Quality, FineWebQuality, GopherQuality, GopherQualityParams, GopherRepetition,
                                 all_duplicate_chars, top_duplicate_chars)
-from filters.text_stats import NGramKeys, count_sentences, words_of
+from filters.text_stats import NGramKeys, count_sentences, words_of, words_of_by_regex
 
 PROSE = ("The farmers of the valley have grown wheat and barley for generations. "
          "They rotate the crops to keep the soil healthy, and they rest each field every few years. "
@@ -85,11 +87,14 @@ def test_ngram_keys_equal_datatrove_definitions():
     for _ in range(200):
         words = [rng.choice(["a", "b", "ab", "c", "bc", "the", "é", "日本"]) for _ in range(rng.randint(0, 50))]
         plain, spaced = NGramKeys(words), NGramKeys(words, separator=" ")
+        derived = NGramKeys(words, separator=" ", plain=plain)  # the spaced keys built from the plain ones
         for n in range(2, 11):
             assert all_duplicate_chars(plain, n) == find_all_duplicate(words, n)
+            assert all(np.array_equal(a, b) for a, b in zip(derived.keys(n), spaced.keys(n)))
             grams = get_n_grams(words, n)
             if grams:
                 assert top_duplicate_chars(spaced, n) == find_top_duplicate(grams)
+                assert top_duplicate_chars(derived, n) == find_top_duplicate(grams)
 
 
 def test_heuristic_steps_through_corpus_run(tmp_path):
@@ -106,3 +111,13 @@ def test_heuristic_steps_through_corpus_run(tmp_path):
     assert by_id["good"]["kept"]
     assert by_id["stub"]["removed_by"] == "gopher_quality" and by_id["stub"]["reason"].startswith("gopher_short_doc")
     assert by_id["spam"]["removed_by"] in ("gopher_quality", "gopher_repetition")
+
+
+def test_tokenizer_shortcuts_agree_with_the_regex():
+    rng = random.Random(3)
+    pieces = ["crop", "Mr", "mr", "No", "U.S", "e.g", "600m", "1990", "don't", "dogs'", "www", "x_", "über", "日本",
+              "rain", "it's", "A", "co", "e\u0301", "ﬁ", "²", "…", "--", "http://a.b/c", "a@b.co"]
+    ends = ["", ".", ",", ";", ":", "!", "?", ")", "'", '"', "_", "…", ".."]
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) + rng.choice(ends) for _ in range(rng.randint(1, 12)))
+        assert words_of(text) == words_of_by_regex(text), text
