@@ -127,9 +127,13 @@ def top_duplicate_chars(grams: NGramKeys, n: int) -> int:
     datatrove joins with spaces here: `grams` must be built with separator=" ", whose
     lengths count one trailing space more than the joined string.
     """
-    keys, lengths = grams.keys(n)
+    return top_duplicate(*grams.keys(n))[0]
+
+
+def top_duplicate(keys: np.ndarray, lengths: np.ndarray) -> tuple[int, int]:
+    """(characters of the most frequent n-gram times its count, that count)."""
     if not len(keys):
-        return 0
+        return 0, 0
     ordered = np.sort(keys)  # a sort, not an argsort: only the few most frequent keys need positions
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     counts = np.diff(np.append(starts, len(ordered)))
@@ -139,31 +143,47 @@ def top_duplicate_chars(grams: NGramKeys, n: int) -> int:
     else:  # ties: the n-gram seen first, as Counter.most_common does
         tied = ordered[starts[counts == best]]
         at = int(np.flatnonzero(keys == tied[0])[0]) if len(tied) == 1 else int(np.flatnonzero(np.isin(keys, tied))[0])
-    return int(lengths[at] - 1) * best
+    return int(lengths[at] - 1) * best, best
 
 
-def all_duplicate_chars(grams: NGramKeys, n: int) -> int:
-    """datatrove's find_all_duplicate (greedy: a repeated n-gram skips n words), on keys."""
-    keys, lengths = grams.keys(n)
-    if np.unique(keys).size == keys.size:  # nothing repeats (most prose): no need for the greedy walk
-        return 0
-    # The walk only needs the positions whose n-gram occurs more than once: a unique one is
-    # never "seen before", and adding it to `seen` changes nothing.
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    candidates = np.flatnonzero(counts[inverse] > 1).tolist()
-    keys, lengths = keys.tolist(), lengths.tolist()
+def repeat_mask(keys: np.ndarray) -> np.ndarray:
+    """True where the n-gram at that position occurs more than once in the document."""
+    if len(keys) < 2:
+        return np.zeros(len(keys), dtype=bool)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new_run = np.empty(len(keys), dtype=bool)
+    new_run[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new_run[1:])
+    run = np.cumsum(new_run) - 1
+    mask = np.empty(len(keys), dtype=bool)
+    mask[order] = np.bincount(run)[run] > 1
+    return mask
+
+
+def greedy_repeated_chars(keys: np.ndarray, lengths: np.ndarray, n: int, mask: np.ndarray) -> int:
+    """datatrove's find_all_duplicate walk, visiting only positions whose n-gram repeats: a
+    unique one is never "seen before", and adding it to `seen` changes nothing."""
+    keys_list, lengths_list = keys.tolist(), lengths.tolist()
     seen, repeated, idx = set(), 0, 0
-    for pos in candidates:
+    for pos in np.flatnonzero(mask).tolist():
         if pos < idx:  # inside the n words skipped after the last repeat
             continue
-        key = keys[pos]
+        key = keys_list[pos]
         if key in seen:
-            repeated += lengths[pos]
+            repeated += lengths_list[pos]
             idx = pos + n
         else:
             seen.add(key)
             idx = pos + 1
     return repeated
+
+
+def all_duplicate_chars(grams: NGramKeys, n: int) -> int:
+    """datatrove's find_all_duplicate (greedy: a repeated n-gram skips n words), on keys."""
+    keys, lengths = grams.keys(n)
+    mask = repeat_mask(keys)
+    return greedy_repeated_chars(keys, lengths, n, mask) if mask.any() else 0
 
 
 class GopherRepetition(LedgerStep):
@@ -189,18 +209,26 @@ class GopherRepetition(LedgerStep):
         words = cached_words(doc)
         grams = NGramKeys(words)
         spaced = NGramKeys(words, separator=" ", plain=grams)
-        for n, frac in p.top_n_grams:
-            share = top_duplicate_chars(spaced, int(n)) / len(text)
+        count_bound = None  # an n-gram occurs at most as often as its (n-1)-word prefix
+        for n, frac in sorted(p.top_n_grams):
+            keys, lengths = spaced.keys(int(n))
+            if not len(keys):
+                continue
+            if count_bound is not None and count_bound * (int(lengths.max()) - 1) <= frac * len(text):
+                continue
+            chars, count_bound = top_duplicate(keys, lengths)
+            share = chars / len(text)
             if share > frac:
                 return False, f"top_{int(n)}_gram ({share:.2f})"
-        no_repeat_from = None  # an n-gram that repeats contains a shorter one that repeats
         for n, frac in sorted(p.dup_n_grams):
-            if no_repeat_from is not None and n >= no_repeat_from:
+            keys, lengths = grams.keys(int(n))
+            mask = repeat_mask(keys)
+            if not mask.any():
+                break  # an n-gram that repeats contains a shorter one that repeats: none longer either
+            # the walk counts some of the repeating positions: their total bounds it from above
+            if int(lengths[mask].sum()) <= frac * len(text):
                 continue
-            repeated = all_duplicate_chars(grams, int(n))
-            if repeated == 0:
-                no_repeat_from = n
-            share = repeated / len(text)
+            share = greedy_repeated_chars(keys, lengths, int(n), mask) / len(text)
             if share > frac:
                 return False, f"duplicated_{int(n)}_n_grams ({share:.2f})"
         return True

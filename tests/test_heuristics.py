@@ -121,3 +121,32 @@ def test_tokenizer_shortcuts_agree_with_the_regex():
     for _ in range(3000):
         text = " ".join(rng.choice(pieces) + rng.choice(ends) for _ in range(rng.randint(1, 12)))
         assert words_of(text) == words_of_by_regex(text), text
+
+
+def test_repetition_bounds_never_change_a_decision():
+    """The filter skips exact counts it can bound below a threshold; the full computation agrees."""
+    params = GopherRepetition.Params()
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(300):
+        vocab = [f"w{i}" for i in range(rng.choice([3, 8, 30, 300]))]
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(20, 300)))
+        words = text.split()
+        plain, spaced = NGramKeys(words), NGramKeys(words, separator=" ")
+        expected = True
+        for n, frac in params.top_n_grams:
+            if top_duplicate_chars(spaced, int(n)) / len(text) > frac:
+                expected = (False, f"top_{int(n)}_gram")
+                break
+        else:
+            for n, frac in params.dup_n_grams:
+                if all_duplicate_chars(plain, int(n)) / len(text) > frac:
+                    expected = (False, f"duplicated_{int(n)}_n_grams")
+                    break
+        got = GopherRepetition().filter(Document(text=text, id="x"))
+        if expected is True:
+            assert got is True, text
+        else:
+            assert got[0] is False and got[1].startswith(expected[1] + " "), (got, expected)
+            checked += 1
+    assert checked > 50  # the random texts exercise the rejecting paths too
