@@ -39,6 +39,8 @@ class LedgerStep(BaseFilter):
     def __init__(self, params=None, batch_size: int = 1):
         super().__init__(batch_size=batch_size)
         self.params = params if params is not None else self.Params()
+        for name in self.worker_local:  # loaded on first use, in each worker
+            setattr(self, name, None)
 
     @property
     def name(self) -> str:  # datatrove shows this in stats and logs

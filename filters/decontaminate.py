@@ -230,10 +230,6 @@ class Decontaminate(LedgerStep):
     Params = DecontaminateParams
     worker_local = ("_index",)
 
-    def __init__(self, params=None):
-        super().__init__(params)
-        self._index = None
-
     @property
     def index(self) -> tuple[np.ndarray, np.ndarray]:
         if self._index is None:

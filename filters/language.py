@@ -110,7 +110,6 @@ class LanguageFilter(LedgerStep):
 
     def __init__(self, params=None):
         super().__init__(params)
-        self._model = None
         self.keep = set(self.params.keep)
 
     @property

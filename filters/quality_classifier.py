@@ -83,10 +83,6 @@ class QualityClassifier(LedgerStep):
     Params = QualityClassifierParams
     worker_local = ("_model",)
 
-    def __init__(self, params=None):
-        super().__init__(params)
-        self._model = None
-
     @property
     def model(self) -> ClassifierModel:
         if self._model is None:

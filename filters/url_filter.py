@@ -70,7 +70,6 @@ class UrlFilter(LedgerStep):
 
     def __init__(self, params=None):
         super().__init__(params)
-        self._bundled = None
         self.allow = [re.compile(p) for p in self.params.allow_patterns]
         self.deny = [re.compile(p) for p in self.params.deny_patterns]
 
