@@ -117,6 +117,20 @@ def model_loss_trainer(base):
     return ModelLoss
 
 
+def quiet_progress(trainer) -> None:
+    """Keep transformers' progress bar (stderr) but not its dict per log step on stdout:
+    metrics.jsonl has them, and stdout ends with the run id."""
+    from transformers.trainer_callback import ProgressCallback
+
+    class BarOnly(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if state.is_world_process_zero and self.training_bar is not None and logs and "loss" in logs:
+                self.training_bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(BarOnly())
+
+
 class MetricsLog:
     """A TrainerCallback that appends every log line to metrics.jsonl (rank 0 only)."""
 
@@ -173,6 +187,7 @@ def build_trainer(cfg: TrainConfig, train_rows: list[dict], eval_rows: list[dict
                           beta=cfg.beta, temperature=1.0, **common)
         trainer = GRPOTrainer(model=model, reward_funcs=reward_functions(cfg.rewards), args=args,
                               train_dataset=train_ds, processing_class=tok, callbacks=callbacks)
+    quiet_progress(trainer)
     return trainer, tok
 
 
