@@ -2,9 +2,10 @@
 
 Protected text: files the user names, whole dataset versions, and with `against: [runs]` what
 every training run in the store is scored on (its eval split, and each set its evals used).
-Before the run, the n-grams of all protected text are hashed (xxh3 of each word, combined
-over the window) into one sorted uint64 array with a parallel array naming the eval set, and
-cached under STORE/.cache/decontaminate/ by a key over the protected content. Each worker
+Before the run, each protected set's n-grams are hashed (xxh3 of each word, combined over
+the window) once and cached under STORE/.cache/decontaminate/ by its content hash; the sets
+a step protects are merged into one sorted uint64 array with a parallel array naming the
+set, cached by a key over all of them. Each worker
 loads it once; a document's n-grams go through a presence bitmap, and the few that pass
 through one vectorised binary search.
 8 bytes per protected n-gram + 2 for its set + 2 for a presence bitmap checked first.
@@ -16,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,7 +97,7 @@ def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
 class ProtectedSet:
     name: str
     identity: str  # content hash of what it holds, for the cache key
-    texts: list[str]
+    texts: Callable[[], Iterable[str]]  # read only when its n-grams are not cached yet
 
 
 def _file_sets(files: list[str], text_field: str) -> list[ProtectedSet]:
@@ -105,7 +107,8 @@ def _file_sets(files: list[str], text_field: str) -> list[ProtectedSet]:
     for spec in files:
         for path in source_files(spec):
             digest = xxhash.xxh3_128_hexdigest(Path(path).read_bytes())
-            sets.append(ProtectedSet(path, f"file:{digest}:{text_field}", list(iter_texts(path, text_field))))
+            sets.append(ProtectedSet(path, f"file:{digest}:{text_field}",
+                                     lambda path=path: iter_texts(path, text_field)))
     return sets
 
 
@@ -121,12 +124,16 @@ def _version_rows(store, ref: str) -> tuple[str, list[dict]]:
 def _version_set(store, ref: str, split: str = "all", eval_share: float = 0.05) -> ProtectedSet:
     from corpus.eval_split import split as eval_split
 
-    name, rows = _version_rows(store, ref)
-    content = store.manifest(store.resolve(ref))["content_hash"]
+    version = store.resolve(ref)
+    content = store.manifest(version)["content_hash"]
+
+    def texts():
+        rows = _version_rows(store, ref)[1]
+        return [r["text"] for r in (eval_split(rows, eval_share)[1] if split == "eval" else rows)]
+
     if split == "eval":
-        rows = eval_split(rows, eval_share)[1]
-        return ProtectedSet(f"{name} (eval split)", f"version:{content}:eval:{eval_share}", [r["text"] for r in rows])
-    return ProtectedSet(name, f"version:{content}:all", [r["text"] for r in rows])
+        return ProtectedSet(f"{version} (eval split)", f"version:{content}:eval:{eval_share}", texts)
+    return ProtectedSet(str(version), f"version:{content}:all", texts)
 
 
 def _run_sets(store) -> list[ProtectedSet]:
@@ -187,29 +194,42 @@ class DecontaminateParams:
         if len(sets) > 65_535:
             raise UserError("decontaminate: more than 65,535 protected sets")
         key = hashlib.sha256(json.dumps([self.ngram, sorted(s.identity for s in sets)]).encode()).hexdigest()[:20]
-        self.index_key, self.set_names = key, [s.name for s in sorted(sets, key=lambda s: s.identity)]
+        ordered = sorted(sets, key=lambda s: s.identity)
+        self.index_key, self.set_names = key, [s.name for s in ordered]
         cache = store.root / ".cache" / "decontaminate"
         path = cache / f"{key}.npz"
         self.index_path = str(path)
         if path.is_file():
             say(f"decontaminate: {len(sets)} protected sets, index cached ({path.name})")
             return
-        ordered = sorted(sets, key=lambda s: s.identity)
-        hashes, owners = [], []
-        for i, s in enumerate(ordered):
-            for text in s.texts:
-                h = ngram_hashes([w for _, _, w in word_spans(text)], self.ngram)
-                hashes.append(h)
-                owners.append(np.full(len(h), i, dtype=np.uint16))
-        all_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
-        all_owners = np.concatenate(owners) if owners else np.empty(0, dtype=np.uint16)
-        order = np.argsort(all_hashes, kind="stable")
         cache.mkdir(parents=True, exist_ok=True)
-        tmp = cache / f".{key}.{os.getpid()}.npz"
-        np.savez(tmp, hashes=all_hashes[order], owners=all_owners[order], bitmap=presence_bitmap(all_hashes))
-        os.replace(tmp, path)
+        per_set = [_set_hashes(s, self.ngram, cache, say) for s in ordered]
+        all_hashes = np.concatenate(per_set) if per_set else np.empty(0, dtype=np.uint64)
+        all_owners = np.concatenate([np.full(len(h), i, dtype=np.uint16) for i, h in enumerate(per_set)]) \
+            if per_set else np.empty(0, dtype=np.uint16)
+        order = np.argsort(all_hashes, kind="stable")
+        _save_npz(path, hashes=all_hashes[order], owners=all_owners[order], bitmap=presence_bitmap(all_hashes))
         say(f"decontaminate: {len(sets)} protected sets, {len(all_hashes):,} {self.ngram}-grams indexed "
             f"({(all_hashes.nbytes + all_owners.nbytes) * (1 + BITMAP_BITS_PER_ENTRY / 80) / 1e6:.1f} MB)")
+
+
+def _save_npz(path: Path, **arrays) -> None:
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _set_hashes(protected: ProtectedSet, n: int, cache: Path, say) -> np.ndarray:
+    """The sorted distinct n-gram hashes of one protected set, built once per set and cached."""
+    name = hashlib.sha256(json.dumps([n, protected.identity]).encode()).hexdigest()[:20]
+    path = cache / f"set-{name}.npz"
+    if path.is_file():
+        return np.load(path)["hashes"]
+    parts = [ngram_hashes(words_of(text), n) for text in protected.texts()]
+    hashes = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.uint64)
+    _save_npz(path, hashes=hashes)
+    say(f"decontaminate: indexed {protected.name} ({len(hashes):,} {n}-grams)")
+    return hashes
 
 
 BITMAP_BITS_PER_ENTRY = 16  # ≈ 6% of absent n-grams pass the bitmap and need the binary search

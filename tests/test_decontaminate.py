@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import orjson
 import polars as pl
@@ -154,3 +155,26 @@ def test_url_filter_through_corpus_run(tmp_path):
     led = ledger(tmp_path / "s")
     assert led["a"]["kept"] and led["c"]["kept"]
     assert led["b"]["removed_by"] == "url_filter" and led["b"]["reason"] == "deny_domains: example.net"
+
+
+def test_each_eval_set_is_indexed_once(tmp_path):
+    from filters.decontaminate import DecontaminateParams
+
+    class Store:
+        root = tmp_path / "store"
+
+    rng = random.Random(4)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps({"text": sentence(rng, 40)}) + "\n")
+    said = []
+    first = DecontaminateParams(files=[str(tmp_path / "a.jsonl")])
+    first.prepare(Store, said.append)
+    both = DecontaminateParams(files=[str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")])
+    both.prepare(Store, said.append)
+    indexed = [line for line in said if line.startswith("decontaminate: indexed")]
+    assert indexed == [f"decontaminate: indexed {tmp_path / 'a.jsonl'} (28 13-grams)",
+                       f"decontaminate: indexed {tmp_path / 'b.jsonl'} (28 13-grams)"]
+    assert first.index_key != both.index_key
+    again = DecontaminateParams(files=[str(tmp_path / "b.jsonl"), str(tmp_path / "a.jsonl")])
+    again.prepare(Store, said.append)
+    assert again.index_key == both.index_key and said[-1].endswith("index cached (" + Path(again.index_path).name + ")")
