@@ -175,6 +175,8 @@ def render(report: Report) -> str:
         out.append(bar_chart("tokens by version", [r["version"] for r in report.data_to_eval],
                              {"tokens": [r["tokens"] for r in report.data_to_eval]}))
         out.append("</div>")
+    if report.task_scores:
+        out.append("<h3>Task scores (lm-evaluation-harness)</h3>" + table(report.task_scores))
     if report.diffs:
         out.append("<h2>Version diffs</h2>")
         for d in report.diffs:

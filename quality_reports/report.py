@@ -34,6 +34,7 @@ class Report:
     dataset: str | None
     data_to_eval: list[dict]
     eval_set: tuple[str, str] | None  # of the named dataset, or of the first one
+    task_scores: list[dict] = field(default_factory=list)  # lm-eval tasks of runs on these versions
     versions: list[VersionDetail] = field(default_factory=list)
     diffs: list[dict] = field(default_factory=list)
 
@@ -47,7 +48,8 @@ def build(store_root: str | Path, dataset: str | None = None) -> Report:
     refs = sections.version_refs(con, dataset)
     if not refs:
         raise UserError(f"no versions{' of ' + repr(dataset) if dataset else ''} in the store {store_root}")
-    report = Report(str(store_root), dataset, sections.data_to_eval(con, dataset), sections.common_eval_set(con, dataset))
+    report = Report(str(store_root), dataset, sections.data_to_eval(con, dataset), sections.common_eval_set(con, dataset),
+                    task_scores=sections.task_scores(con, dataset))
     for ref in refs[-MAX_VERSIONS_IN_DETAIL:]:
         report.versions.append(VersionDetail(
             ref=ref, funnel=sections.funnel(con, ref), reasons=sections.removal_reasons(con, ref),

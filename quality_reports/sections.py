@@ -117,6 +117,16 @@ def data_to_eval(con, dataset: str | None = None) -> list[dict]:
     return out
 
 
+def task_scores(con, dataset: str | None = None) -> list[dict]:
+    """Scores of other evaluations (lm-evaluation-harness tasks) of runs on the versions shown."""
+    where, params = _where_dataset(dataset, "v")
+    return rows(con, f"""SELECT v.ref AS version, e.run_id AS run, e.eval_data AS task, e.score,
+                                CAST(e.metrics AS VARCHAR) AS metrics
+                         FROM runs r JOIN evals e USING (run_id) JOIN versions v ON v.ref = r.data_ref
+                         {where + " AND" if where else "WHERE"} e.score IS NOT NULL
+                         ORDER BY v.dataset, v.version, e.eval_data, e.at""", params)
+
+
 def funnel(con, ref: str) -> list[dict]:
     return rows(con, """SELECT step, docs_in, removed, docs_out, tokens_in, tokens_out - tokens_in AS tokens_change,
                         tokens_out FROM steps WHERE ref = ? ORDER BY position""", [ref])

@@ -31,6 +31,8 @@ def print_report(report: Report, console) -> None:
                 "bits/byte": r["bits/byte"], "Δ ppl": r["Δ perplexity"]} for r in report.data_to_eval]
     sets = sorted({r["eval set"] for r in report.data_to_eval if r["eval set"] != "-"})
     console.print(_table(compact, "data → eval" + (f" (scored on {', '.join(sets)})" if sets else "")))
+    if report.task_scores:
+        console.print(_table(report.task_scores, "task scores (lm-evaluation-harness)"))
     for d in report.diffs:
         rows = [{"": "removed", **r} for r in d["removed"]] + [{"": "added", **r} for r in d["added"]]
         console.print(_table(rows, f"{d['a']} → {d['b']}: tokens {d['tokens_a']:,} → {d['tokens_b']:,}"))

@@ -109,7 +109,9 @@ def test_data_to_eval_links_runs_and_scores(store, tmp_path):
         (run / "run.json").write_text(json.dumps({"run_id": f"r{v}", "kind": "cpt", "data": {"ref": f"ds@v{v}"},
                                                   "model": {"ref": "tiny"}, "result": {"steps": 5}}))
         evals = [{"data": "held@v1", "split": "all", "perplexity": ppl, "bits_per_byte": ppl / 20, "at": "2026-01-01"},
-                 {"data": f"ds@v{v}", "split": "eval", "perplexity": 1.0, "at": "2026-01-02"}]
+                 {"data": f"ds@v{v}", "split": "eval", "perplexity": 1.0, "at": "2026-01-02"},
+                 {"data": "lm-eval:farm_mc", "split": "test", "metrics": {"acc": v / 4}, "score": v / 4,
+                  "at": "2026-01-03"}]
         (run / "eval.json").write_text(json.dumps(evals))
     (s / "runs" / ".running-r3").mkdir()  # an unfinished run is not listed
     report = build(s, "ds")
@@ -117,8 +119,10 @@ def test_data_to_eval_links_runs_and_scores(store, tmp_path):
     rows = report.data_to_eval
     assert [(r["run"], r["perplexity"]) for r in rows] == [("r1", 40.0), ("r2", 30.0)]
     assert rows[1]["Δ perplexity"] == -10.0
+    assert [(t["version"], t["task"], t["score"]) for t in report.task_scores] == [
+        ("ds@v1", "lm-eval:farm_mc", 0.25), ("ds@v2", "lm-eval:farm_mc", 0.5)]
     html = render(report)
-    assert "held-out perplexity 40 → 30" in html
+    assert "held-out perplexity 40 → 30" in html and "Task scores (lm-evaluation-harness)" in html
     out = run_cli("report", "ds", store=s, check=0).stdout
     assert "data → eval" in out and "r2" in out
 
