@@ -93,20 +93,17 @@ def run_demo(out: Path, console, budget: DemoBudget | None = None) -> dict:
         return summary
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from training.tokenizer import chars_per_token, train_tokenizer, write_card
+    from training.tokenizer import build_tokenizer
 
     console.rule(f"corpus tokenizer train {v1} --vocab-size {budget.vocab_size}")
-    texts = list(iter_texts(str(v1), store=store))
-    tok = train_tokenizer(texts, budget.vocab_size, out / "tokenizer")
-    cpt_ratio = chars_per_token(tok, texts[::10])
-    write_card(out / "tokenizer", {"data": str(v1), "vocab_size": len(tok), "chars_per_token": round(cpt_ratio, 4),
-                                   "documents": len(texts)})
+    tok, cpt_ratio = build_tokenizer(list(iter_texts(str(v1), store=store)), budget.vocab_size, out / "tokenizer",
+                                     str(v1))
     console.print(f"{len(tok):,} tokens, {cpt_ratio:.2f} characters per token")
 
     from training import runs
     from training.data import load
     from training.evaluate import score_texts
-    from training.tokenizer import DOC_END
+    from training.tokenizer import doc_separator
     from training.trainers import TrainConfig, train
 
     heldout_texts = [r["text"] for r in load(str(heldout), store).rows]
@@ -120,7 +117,7 @@ def run_demo(out: Path, console, budget: DemoBudget | None = None) -> dict:
         from transformers import AutoModelForCausalLM
 
         model = AutoModelForCausalLM.from_pretrained(str(run_dir / "model"))
-        result = score_texts(model, tok, heldout_texts, budget.max_length, separator=DOC_END)
+        result = score_texts(model, tok, heldout_texts, budget.max_length, separator=doc_separator(tok))
         runs.record_eval(run_dir, {"data": str(heldout), "content_hash": store.manifest(heldout)["content_hash"],
                                    "split": "all", **result})
         console.print(f"corpus eval {run_dir.name} --data {heldout} --split all: perplexity "

@@ -24,21 +24,17 @@ def _need_training_extra():
 def cmd_tokenizer_train(args, store, out, err) -> int:
     _need_training_extra()
     from corpus.text_sources import iter_texts
-    from training.tokenizer import chars_per_token, train_tokenizer, write_card
+    from training.tokenizer import build_tokenizer
 
     texts = list(iter_texts(args.data, "text", store))
     if not texts:
         raise UserError(f"{args.data} has no text to train a tokenizer on")
     err.log(f"training a byte-level BPE ({args.vocab_size:,} tokens) on {len(texts):,} documents")
-    tok = train_tokenizer(texts, args.vocab_size, args.out)
-    sample = texts[:: max(1, len(texts) // 200)]
-    cpt = chars_per_token(tok, sample)
     ref = args.data
     if "@" in ref and store is not None:
         version = store.resolve(ref)
         ref = f"{version} (content {store.manifest(version)['content_hash'][:12]})"
-    write_card(args.out, {"data": ref, "vocab_size": len(tok), "chars_per_token": round(cpt, 4),
-                          "documents": len(texts)})
+    tok, cpt = build_tokenizer(texts, args.vocab_size, args.out, ref)
     out.print(f"tokenizer: {args.out}  vocab {len(tok):,}  {cpt:.2f} characters per token")
     return 0
 
@@ -90,7 +86,7 @@ def cmd_eval(args, store, out, err) -> int:
     from training import runs
     from training.data import load, split
     from training.evaluate import score_texts
-    from training.tokenizer import DOC_END
+    from training.tokenizer import doc_separator
     from training.trainers import load_tokenizer
 
     run_dir = None
@@ -116,8 +112,7 @@ def cmd_eval(args, store, out, err) -> int:
     model = AutoModelForCausalLM.from_pretrained(str(model_path), trust_remote_code=args.trust_remote_code)
     max_length = args.max_length or (run["config"]["max_length"] if run else 256)
     err.log(f"scoring {len(rows):,} documents of {data.ref} ({args.split} split)")
-    scores = score_texts(model, tok, [r["text"] for r in rows], max_length,
-                         separator=DOC_END if DOC_END in tok.get_vocab() else None)
+    scores = score_texts(model, tok, [r["text"] for r in rows], max_length, separator=doc_separator(tok))
     if run_dir:
         runs.record_eval(run_dir, {"data": data.ref, "content_hash": data.content_hash, "split": args.split, **scores})
     out.print(f"{data.ref} ({args.split}): perplexity {scores['perplexity']:.3f}  "

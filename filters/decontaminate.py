@@ -26,6 +26,7 @@ import xxhash
 
 from corpus.errors import UserError
 from corpus.step import LedgerStep
+from filters.text_stats import power_table
 
 MODES = ("remove", "redact")
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -67,7 +68,7 @@ def ngram_hashes(words: list[str], n: int) -> np.ndarray:
     w = np.fromiter(map(_WORD_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
     # sum_k w[i+k]·M^(n-1-k) for every i at once, from one prefix sum: S[j] = sum_{t<j} w[t]·M^-t,
     # window i = (S[i+n] - S[i])·M^(i+n-1); M is odd, so M^-1 exists modulo 2^64
-    powers, inverse_powers = _powers(len(w))
+    powers, inverse_powers = power_table(int(MULTIPLIER), len(w)), power_table(_INVERSE, len(w))
     with np.errstate(over="ignore"):
         prefix = np.empty(len(w) + 1, dtype=np.uint64)
         prefix[0] = 0
@@ -75,22 +76,7 @@ def ngram_hashes(words: list[str], n: int) -> np.ndarray:
         return (prefix[n:] - prefix[:-n]) * powers[n - 1:len(w)]
 
 
-_POWERS = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
-_INVERSE = np.uint64(pow(int(MULTIPLIER), -1, 1 << 64))
-
-
-def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
-    """M^t and M^-t for t < length (mod 2^64), grown and kept per process."""
-    global _POWERS
-    if len(_POWERS[0]) < length:
-        size = max(length, 2 * len(_POWERS[0]), 4096)
-        with np.errstate(over="ignore"):
-            p = np.full(size, MULTIPLIER, dtype=np.uint64)
-            p[0] = 1
-            q = np.full(size, _INVERSE, dtype=np.uint64)
-            q[0] = 1
-            _POWERS = (np.cumprod(p, dtype=np.uint64), np.cumprod(q, dtype=np.uint64))
-    return _POWERS
+_INVERSE = pow(int(MULTIPLIER), -1, 1 << 64)
 
 
 @dataclass

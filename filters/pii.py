@@ -240,3 +240,14 @@ class PiiScrubber(LedgerStep):
         if isinstance(value, dict):
             return {k: self.scrub_strings(v) for k, v in value.items()}
         return value
+
+
+_DISPLAY_FINDER: PiiFinder | None = None
+
+
+def scrub_for_display(text: str) -> str:
+    """Text with every PII type replaced (private IPs too): what reports and audits may show."""
+    global _DISPLAY_FINDER
+    if _DISPLAY_FINDER is None:
+        _DISPLAY_FINDER = PiiFinder(PII_ENTITIES, private_ips=True)
+    return _DISPLAY_FINDER.scrub(text)[0]

@@ -56,18 +56,18 @@ def words_of_by_regex(text: str) -> list[str]:
 
 
 _P = np.uint64(0x100000001B3)
-_POWERS = np.ones(1, dtype=np.uint64)
+_POWER_TABLES: dict[int, np.ndarray] = {}
 
 
-def _powers(length: int) -> np.ndarray:
-    """P^k mod 2^64 for k < length: one table per process, grown when a longer text comes."""
-    global _POWERS
-    if len(_POWERS) < length:
-        steps = np.full(max(length, 2 * len(_POWERS), 1 << 14), _P, dtype=np.uint64)
+def power_table(base: int, length: int) -> np.ndarray:
+    """base^k mod 2^64 for k < length: one table per base and process, grown when a longer text comes."""
+    table = _POWER_TABLES.get(base)
+    if table is None or len(table) < length:
+        steps = np.full(max(length, 2 * len(table) if table is not None else 0, 1 << 14), base, dtype=np.uint64)
         steps[0] = 1
         with np.errstate(over="ignore"):
-            _POWERS = np.cumprod(steps, dtype=np.uint64)
-    return _POWERS[:length]
+            table = _POWER_TABLES[base] = np.cumprod(steps, dtype=np.uint64)
+    return table[:length]
 
 
 class NGramKeys:
@@ -93,7 +93,7 @@ class NGramKeys:
             np.cumsum(lengths, out=self.offsets[1:])
             codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         self.codes = codes
-        self.powers = _powers(len(codes) + 1)  # powers[k] = P^k mod 2^64
+        self.powers = power_table(int(_P), len(codes) + 1)  # powers[k] = P^k mod 2^64
         with np.errstate(over="ignore"):
             self.prefix = np.zeros(len(codes) + 1, dtype=np.uint64)
             np.cumsum((codes + np.uint64(1)) * self.powers[:-1], out=self.prefix[1:])

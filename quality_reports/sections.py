@@ -200,14 +200,13 @@ def contamination(con, ref: str) -> list[dict]:
 
 def samples(con, ref: str, n: int = 3) -> list[dict]:
     """A few kept documents, PII replaced again whatever the pipeline did: reports carry no raw PII."""
-    from filters.pii import PiiFinder, PiiParams
+    from filters.pii import scrub_for_display
 
-    finder = PiiFinder(PiiParams().entities, PiiParams().private_ips)
     picked = rows(con, """SELECT id, substr(text, 1, ?) AS text FROM data WHERE ref = ?
                           ORDER BY hash(id) LIMIT ?""", [MAX_SAMPLE_CHARS * 2, ref, n])
     for r in picked:
-        r["id"] = finder.scrub(r["id"])[0]
-        text = finder.scrub(r["text"])[0]
+        r["id"] = scrub_for_display(r["id"])
+        text = scrub_for_display(r["text"])
         r["text"] = text[:MAX_SAMPLE_CHARS] + ("…" if len(text) > MAX_SAMPLE_CHARS else "")
     return picked
 

@@ -66,3 +66,16 @@ def chars_per_token(tokenizer, texts: Iterable[str]) -> float:
 
 def write_card(out: str | Path, card: dict) -> None:
     (Path(out) / "corpusmill_tokenizer.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def build_tokenizer(texts: list[str], vocab_size: int, out: str | Path, data: str):
+    """Train, measure characters per token on up to ~200 of the texts, write the card; (tokenizer, ratio)."""
+    tok = train_tokenizer(texts, vocab_size, out)
+    ratio = chars_per_token(tok, texts[:: max(1, len(texts) // 200)])
+    write_card(out, {"data": data, "vocab_size": len(tok), "chars_per_token": round(ratio, 4), "documents": len(texts)})
+    return tok, ratio
+
+
+def doc_separator(tokenizer) -> str | None:
+    """The token between documents in cpt and before each scored text, when the tokenizer has it."""
+    return DOC_END if DOC_END in tokenizer.get_vocab() else None

@@ -25,6 +25,7 @@ from corpus.eval_split import RULE as EVAL_RULE
 from training import runs
 from training.data import KINDS, examples, load, split, to_dataset
 from training.model_presets import build_model, is_preset, n_parameters
+from training.tokenizer import doc_separator
 
 
 @dataclass
@@ -150,8 +151,6 @@ class MetricsLog:
 
 def build_trainer(cfg: TrainConfig, train_rows: list[dict], eval_rows: list[dict], output_dir: Path):
     """The TRL trainer for cfg.kind, with model and tokenizer loaded; returns (trainer, tokenizer)."""
-    from training.tokenizer import DOC_END
-
     tok = load_tokenizer(cfg.tokenizer or cfg.model, cfg.trust_remote_code)
     model = build_model(cfg.model, tok, cfg.max_length, cfg.seed, cfg.trust_remote_code)
     train_ds = to_dataset(examples(cfg.kind, train_rows))
@@ -166,8 +165,8 @@ def build_trainer(cfg: TrainConfig, train_rows: list[dict], eval_rows: list[dict
         from trl import SFTConfig, SFTTrainer
 
         extra = dict(packing=True, packing_strategy=cfg.packing_strategy, dataset_text_field="text")
-        if cfg.kind == "cpt" and DOC_END in tok.get_vocab():
-            extra["eos_token"] = DOC_END
+        if cfg.kind == "cpt" and doc_separator(tok):
+            extra["eos_token"] = doc_separator(tok)
         if cfg.kind == "sft":
             extra = dict(assistant_only_loss=True, packing=False)
         args = SFTConfig(max_length=cfg.max_length, dataset_num_proc=None, **extra, **common)
@@ -296,10 +295,8 @@ def train(cfg: TrainConfig, store, log=print) -> Path:
             f"documents), model {cfg.model} ({n_parameters(model):,} parameters), {world} process(es)")
         stats = {}
         if cfg.kind == "cpt":
-            from training.tokenizer import DOC_END
-
             stats = packing_stats(trainer, [r["text"] for r in train_rows], tok, cfg.max_length,
-                                  DOC_END if DOC_END in tok.get_vocab() else tok.eos_token)
+                                  doc_separator(tok) or tok.eos_token)
             log(f"packing {cfg.packing_strategy}: {stats['tokens_kept_share']:.2%} of tokens kept, "
                 f"{stats['sequences']:,} sequences, padding {stats['padding_share']:.2%}")
         record = trainer.data_collator = BatchRecord(trainer.data_collator)
@@ -332,10 +329,9 @@ def train(cfg: TrainConfig, store, log=print) -> Path:
         runs.write_json(running / "run.json", run)
         if eval_rows and cfg.kind in ("cpt", "sft"):
             from training.evaluate import score_texts
-            from training.tokenizer import DOC_END
 
             scores = score_texts(model, tok, [r["text"] for r in eval_rows], cfg.max_length,
-                                 separator=DOC_END if DOC_END in tok.get_vocab() else None)
+                                 separator=doc_separator(tok))
             runs.record_eval(running, {"data": data.ref, "content_hash": data.content_hash, "split": "eval", **scores})
             log(f"held-out: perplexity {scores['perplexity']:.2f}, {scores['bits_per_byte']:.4f} bits/byte "
                 f"over {scores['tokens']:,} tokens")
